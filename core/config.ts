@@ -1,0 +1,129 @@
+import { availableParallelism } from 'node:os';
+import { BourseError } from './errors.js';
+
+/**
+ * Configuration is read once, at start-up: defaults, then the environment
+ * variables in CONFIG_TABLE, then validation that names the bad variable,
+ * then a frozen object passed down to every thread. Nothing else reads
+ * process.env.
+ */
+
+type Kind =
+  | { readonly type: 'int'; readonly min: number; readonly max: number }
+  | { readonly type: 'string' }
+  | { readonly type: 'enum'; readonly values: readonly string[] }
+  | { readonly type: 'bool' };
+
+interface Entry {
+  readonly env: string;
+  readonly key: keyof Config;
+  readonly kind: Kind;
+  readonly default: (cores: number) => string | number | boolean | undefined;
+  readonly doc: string;
+}
+
+export const FEEDS = ['simulator', 'none'] as const;
+export const SIM_PROFILES = ['steady', 'open', 'news'] as const;
+export const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'] as const;
+
+export interface Config {
+  readonly host: string;
+  readonly port: number;
+  readonly gatewayThreads: number;
+  readonly shards: number;
+  readonly feed: (typeof FEEDS)[number];
+  readonly simRate: number;
+  readonly simProfile: (typeof SIM_PROFILES)[number];
+  readonly simSeed: number;
+  readonly universeFile: string | undefined;
+  readonly universeSize: number;
+  readonly flushMs: number;
+  readonly maxSubscriptions: number;
+  readonly maxFrameBytes: number;
+  readonly opsPerSecond: number;
+  readonly opsBurst: number;
+  readonly backpressureSoftBytes: number;
+  readonly backpressureHardBytes: number;
+  readonly idleTimeoutS: number;
+  readonly shutdownTimeoutMs: number;
+  readonly reconnectHintMs: number;
+  readonly restartBackoffMs: number;
+  readonly restartBackoffMaxMs: number;
+  readonly indicatorWindow: number;
+  readonly logLevel: (typeof LOG_LEVELS)[number];
+  readonly dataDir: string;
+}
+
+const int = (min: number, max: number): Kind => ({ type: 'int', min, max });
+const threads = (cores: number) => Math.max(1, Math.min(cores, 8));
+
+export const CONFIG_TABLE: readonly Entry[] = [
+  { env: 'HOST', key: 'host', kind: { type: 'string' }, default: () => '0.0.0.0', doc: 'Address the gateways listen on.' },
+  { env: 'PORT', key: 'port', kind: int(0, 65535), default: () => 8080, doc: 'Port for HTTP and WebSocket (0 = any free port).' },
+  { env: 'GATEWAY_THREADS', key: 'gatewayThreads', kind: int(1, 64), default: threads, doc: 'uWebSockets.js gateway threads sharing the port (default: cores, at most 8).' },
+  { env: 'SHARDS', key: 'shards', kind: int(1, 64), default: threads, doc: 'Ticker shard worker threads (default: cores, at most 8).' },
+  { env: 'FEED', key: 'feed', kind: { type: 'enum', values: FEEDS }, default: () => 'simulator', doc: 'Market source: `simulator` (in-process) or `none`.' },
+  { env: 'SIM_RATE', key: 'simRate', kind: int(0, 2_000_000), default: () => 5000, doc: 'Simulator ticks per second across all symbols (before profile bursts).' },
+  { env: 'SIM_PROFILE', key: 'simProfile', kind: { type: 'enum', values: SIM_PROFILES }, default: () => 'steady', doc: 'Simulator profile: `steady`, `open` (opening burst) or `news` (random per-symbol bursts).' },
+  { env: 'SIM_SEED', key: 'simSeed', kind: int(0, 2 ** 31 - 1), default: () => 0, doc: 'Simulator random seed; 0 = random.' },
+  { env: 'UNIVERSE_FILE', key: 'universeFile', kind: { type: 'string' }, default: () => undefined, doc: 'Path to an SEC company_tickers_exchange.json; unset = the embedded list of US tickers.' },
+  { env: 'UNIVERSE_SIZE', key: 'universeSize', kind: int(1, 100_000), default: () => 100_000, doc: 'Keep at most this many symbols of the universe (in its order).' },
+  { env: 'FLUSH_MS', key: 'flushMs', kind: int(5, 5000), default: () => 50, doc: 'Shard flush (conflation) interval in milliseconds.' },
+  { env: 'MAX_SUBSCRIPTIONS', key: 'maxSubscriptions', kind: int(1, 100_000), default: () => 500, doc: 'Symbols one connection may subscribe to.' },
+  { env: 'MAX_FRAME_BYTES', key: 'maxFrameBytes', kind: int(64, 1 << 20), default: () => 16384, doc: 'Largest client frame accepted; larger ones get `frame_too_large`.' },
+  { env: 'OPS_PER_SECOND', key: 'opsPerSecond', kind: int(1, 100_000), default: () => 20, doc: 'Sustained client ops per second per connection (token bucket rate).' },
+  { env: 'OPS_BURST', key: 'opsBurst', kind: int(1, 100_000), default: () => 40, doc: 'Client op burst per connection (token bucket size).' },
+  { env: 'BACKPRESSURE_SOFT_BYTES', key: 'backpressureSoftBytes', kind: int(1024, 1 << 30), default: () => 256 * 1024, doc: 'Buffered bytes above which a socket skips conflated quote frames.' },
+  { env: 'BACKPRESSURE_HARD_BYTES', key: 'backpressureHardBytes', kind: int(2048, 1 << 30), default: () => 4 * 1024 * 1024, doc: 'Buffered bytes above which a socket is closed with 4001 slow_consumer.' },
+  { env: 'IDLE_TIMEOUT_S', key: 'idleTimeoutS', kind: int(8, 960), default: () => 120, doc: 'WebSocket idle timeout in seconds (server pings before it).' },
+  { env: 'SHUTDOWN_TIMEOUT_MS', key: 'shutdownTimeoutMs', kind: int(100, 600_000), default: () => 10_000, doc: 'Graceful shutdown deadline.' },
+  { env: 'RECONNECT_HINT_MS', key: 'reconnectHintMs', kind: int(0, 600_000), default: () => 5000, doc: 'Upper bound of the jittered reconnect delay hinted to clients at shutdown.' },
+  { env: 'RESTART_BACKOFF_MS', key: 'restartBackoffMs', kind: int(0, 60_000), default: () => 100, doc: 'First delay before restarting a crashed thread (doubles per crash).' },
+  { env: 'RESTART_BACKOFF_MAX_MS', key: 'restartBackoffMaxMs', kind: int(0, 600_000), default: () => 10_000, doc: 'Longest delay between restarts of a crashing thread.' },
+  { env: 'INDICATOR_WINDOW', key: 'indicatorWindow', kind: int(2, 10_000), default: () => 20, doc: 'Trades in the moving-average and volatility windows.' },
+  { env: 'LOG_LEVEL', key: 'logLevel', kind: { type: 'enum', values: LOG_LEVELS }, default: () => 'info', doc: 'Log level.' },
+  { env: 'DATA_DIR', key: 'dataDir', kind: { type: 'string' }, default: () => './data', doc: 'Directory for local state.' },
+];
+
+/**
+ * Builds the configuration from `env` over the defaults. Throws a
+ * BourseError('config_invalid') naming the first bad variable.
+ */
+export function loadConfig(env: Readonly<Record<string, string | undefined>> = process.env, cores = availableParallelism()): Config {
+  const out: Record<string, unknown> = {};
+  for (const e of CONFIG_TABLE) {
+    const raw = env[e.env];
+    out[e.key] = raw === undefined || raw === '' ? e.default(cores) : parse(e, raw.trim());
+  }
+  const c = out as unknown as Config;
+  if (c.backpressureHardBytes <= c.backpressureSoftBytes) {
+    fail('BACKPRESSURE_HARD_BYTES', String(c.backpressureHardBytes), `must be greater than BACKPRESSURE_SOFT_BYTES (${c.backpressureSoftBytes})`);
+  }
+  if (c.opsBurst < c.opsPerSecond) fail('OPS_BURST', String(c.opsBurst), `must be at least OPS_PER_SECOND (${c.opsPerSecond})`);
+  if (c.restartBackoffMaxMs < c.restartBackoffMs) fail('RESTART_BACKOFF_MAX_MS', String(c.restartBackoffMaxMs), 'must be at least RESTART_BACKOFF_MS');
+  return Object.freeze(c);
+}
+
+function parse(e: Entry, raw: string): string | number | boolean {
+  switch (e.kind.type) {
+    case 'string':
+      return raw;
+    case 'bool':
+      if (/^(1|true|yes|on)$/i.test(raw)) return true;
+      if (/^(0|false|no|off)$/i.test(raw)) return false;
+      return fail(e.env, raw, 'must be true or false');
+    case 'enum':
+      if (e.kind.values.includes(raw)) return raw;
+      return fail(e.env, raw, `must be one of ${e.kind.values.join(', ')}`);
+    case 'int': {
+      if (!/^-?\d+$/.test(raw)) return fail(e.env, raw, 'must be an integer');
+      const n = Number(raw);
+      if (n < e.kind.min || n > e.kind.max) return fail(e.env, raw, `must be between ${e.kind.min} and ${e.kind.max}`);
+      return n;
+    }
+  }
+}
+
+function fail(variable: string, value: string, why: string): never {
+  throw new BourseError('config_invalid', `${variable}=${JSON.stringify(value)} ${why}`);
+}

@@ -1,0 +1,87 @@
+/**
+ * The one registry of error codes. A code is a stable string clients and tests
+ * compare against; it is never reused for another meaning. docs/errors.md
+ * mirrors this table and a test keeps the two in step.
+ *
+ * WebSocket close codes live in two documented ranges:
+ * - 4000–4499: temporary. Reconnect (after the delay hint in the close reason, if any, with backoff).
+ * - 4500–4999: terminal. Do not reconnect until the client's behaviour changes.
+ */
+export interface ErrorSpec {
+  /** HTTP status for REST answers (and the nearest meaning for stream errors). */
+  readonly status: number;
+  /** Close code when this error closes a WebSocket; absent when it only produces an error frame. */
+  readonly closeCode?: number;
+  /** Whether retrying the same request later can succeed. */
+  readonly retryable: boolean;
+  /** Default human-readable message. */
+  readonly message: string;
+}
+
+export const ERRORS = {
+  // Client input: answered with an error frame (stream) or a 4xx (REST); the connection stays open.
+  malformed_frame: { status: 400, retryable: false, message: 'frame is not a valid message for this sub-protocol' },
+  unknown_op: { status: 400, retryable: false, message: 'unknown op' },
+  invalid_argument: { status: 400, retryable: false, message: 'a field is missing or has the wrong type' },
+  invalid_symbol: { status: 400, retryable: false, message: 'not a valid ticker symbol' },
+  unknown_symbol: { status: 404, retryable: false, message: 'symbol is not in the universe' },
+  invalid_channel: { status: 400, retryable: false, message: 'unknown channel' },
+  invalid_throttle: { status: 400, retryable: false, message: 'throttle must be an integer number of milliseconds within the allowed range' },
+  frame_too_large: { status: 413, retryable: false, message: 'frame exceeds the maximum size' },
+  too_many_subscriptions: { status: 422, retryable: false, message: 'subscription limit per connection reached' },
+  rate_limited: { status: 429, retryable: true, message: 'too many requests; slow down' },
+  not_found: { status: 404, retryable: false, message: 'no such route' },
+  method_not_allowed: { status: 405, retryable: false, message: 'method not allowed on this route' },
+  unsupported_subprotocol: { status: 400, retryable: false, message: 'none of the offered WebSocket sub-protocols is supported' },
+  not_ready: { status: 503, retryable: true, message: 'server is starting or draining' },
+  internal: { status: 500, retryable: true, message: 'internal error' },
+  // Closes: temporary (4000–4499), reconnect.
+  server_shutdown: { status: 503, closeCode: 4000, retryable: true, message: 'server is shutting down; reconnect after the hinted delay' },
+  slow_consumer: { status: 503, closeCode: 4001, retryable: true, message: 'client did not read fast enough; reconnect and resume' },
+  server_error: { status: 500, closeCode: 4002, retryable: true, message: 'internal error on the connection; reconnect and resume' },
+  // Closes: terminal (4500–4999), fix the client first.
+  protocol_violation: { status: 400, closeCode: 4500, retryable: false, message: 'too many invalid frames' },
+  flood: { status: 429, closeCode: 4501, retryable: false, message: 'rate limit exceeded repeatedly' },
+  // Start-up.
+  config_invalid: { status: 500, retryable: false, message: 'configuration is invalid' },
+} as const satisfies Record<string, ErrorSpec>;
+
+export type ErrorCode = keyof typeof ERRORS;
+
+export const TEMPORARY_CLOSE_RANGE = [4000, 4499] as const;
+export const TERMINAL_CLOSE_RANGE = [4500, 4999] as const;
+
+export function errorSpec(code: ErrorCode): ErrorSpec {
+  return ERRORS[code];
+}
+
+/** True when a client closed with `closeCode` should reconnect. */
+export function isTemporaryClose(closeCode: number): boolean {
+  return closeCode < TERMINAL_CLOSE_RANGE[0];
+}
+
+/**
+ * An error with a registry code. Crosses threads as a plain object (see
+ * toJSON), so compare with `hasCode`, never with instanceof alone.
+ */
+export class BourseError extends Error {
+  readonly code: ErrorCode;
+  readonly status: number;
+  readonly retryable: boolean;
+
+  constructor(code: ErrorCode, message?: string, options?: ErrorOptions) {
+    super(message ?? ERRORS[code].message, options);
+    this.name = 'BourseError';
+    this.code = code;
+    this.status = ERRORS[code].status;
+    this.retryable = ERRORS[code].retryable;
+  }
+
+  toJSON(): { code: ErrorCode; message: string } {
+    return { code: this.code, message: this.message };
+  }
+}
+
+export function hasCode(err: unknown, code: ErrorCode): boolean {
+  return typeof err === 'object' && err !== null && (err as { code?: unknown }).code === code;
+}
