@@ -9,3 +9,7 @@ export * from './universe.js';
 export * from './protocol/client-messages.js';
 export * from './protocol/codec.js';
 export * from './protocol/messages.js';
+export * from './frame-batch.js';
+export { InterestTable } from './interest-table.js';
+export * from './thread-status.js';
+export * from './logger.js';

@@ -168,8 +168,9 @@ export function barFields(r: Float64Array): BarFields | null {
   };
 }
 
-export function quoteMessage(symbol: string, r: Float64Array, ts: number): QuoteMessage {
-  return { type: 'quote', symbol, seq: r[Q.seq], ts, ta: r[Q.arrival], ...quoteFields(r) };
+/** `ta` defaults to the record's arrival marker; a shard passes the marker it read before ending the flush. */
+export function quoteMessage(symbol: string, r: Float64Array, ts: number, ta: number = r[Q.arrival]): QuoteMessage {
+  return { type: 'quote', symbol, seq: r[Q.seq], ts, ta, ...quoteFields(r) };
 }
 
 export function snapshotMessage(symbol: string, name: string, exchange: string, r: Float64Array, ts: number): SnapshotMessage {

@@ -1,0 +1,66 @@
+/**
+ * One Int32 per thread in a SharedArrayBuffer, written by the thread (and by
+ * the supervisor when a thread dies), read by gateways for /readyz without a
+ * round trip.
+ */
+export const ThreadState = { down: 0, starting: 1, ready: 2, draining: 3 } as const;
+export type ThreadState = (typeof ThreadState)[keyof typeof ThreadState];
+
+export type ThreadRole = 'gateway' | 'shard' | 'ingest';
+
+export interface ThreadSlot {
+  readonly name: string;
+  readonly role: ThreadRole;
+  readonly index: number;
+}
+
+export class ThreadStatus {
+  readonly #states: Int32Array;
+  readonly slots: readonly ThreadSlot[];
+
+  static allocate(threads: number): SharedArrayBuffer {
+    return new SharedArrayBuffer(threads * 4);
+  }
+
+  constructor(sab: SharedArrayBuffer, slots: readonly ThreadSlot[]) {
+    if (sab.byteLength !== slots.length * 4) throw new RangeError('thread status size does not match the thread list');
+    this.#states = new Int32Array(sab);
+    this.slots = slots;
+  }
+
+  set(name: string, state: ThreadState): void {
+    Atomics.store(this.#states, this.#slot(name), state);
+  }
+
+  get(name: string): ThreadState {
+    return Atomics.load(this.#states, this.#slot(name)) as ThreadState;
+  }
+
+  /** Every thread's state by name. */
+  snapshot(): Record<string, keyof typeof ThreadState> {
+    const names = Object.keys(ThreadState) as (keyof typeof ThreadState)[];
+    const out: Record<string, keyof typeof ThreadState> = {};
+    this.slots.forEach((s, i) => (out[s.name] = names[Atomics.load(this.#states, i)]));
+    return out;
+  }
+
+  allReady(): boolean {
+    for (let i = 0; i < this.slots.length; i++) if (Atomics.load(this.#states, i) !== ThreadState.ready) return false;
+    return true;
+  }
+
+  #slot(name: string): number {
+    const i = this.slots.findIndex((s) => s.name === name);
+    if (i < 0) throw new RangeError(`unknown thread ${name}`);
+    return i;
+  }
+}
+
+/** Thread names: main, gateway-0.., shard-0.., ingest. */
+export function threadSlots(gateways: number, shards: number): ThreadSlot[] {
+  return [
+    ...Array.from({ length: gateways }, (_, i) => ({ name: `gateway-${i}`, role: 'gateway' as const, index: i })),
+    ...Array.from({ length: shards }, (_, i) => ({ name: `shard-${i}`, role: 'shard' as const, index: i })),
+    { name: 'ingest', role: 'ingest' as const, index: 0 },
+  ];
+}
