@@ -1,0 +1,120 @@
+import { parentPort, workerData, type MessagePort } from 'node:worker_threads';
+import {
+  InterestTable,
+  SymbolDirectory,
+  ThreadState,
+  ThreadStatus,
+  Universe,
+  createLogger,
+  systemClock,
+  threadSlots,
+  type Company,
+  type Config,
+} from '../core/index.js';
+import { QuoteTable } from './quote-table.js';
+import { Shard } from './shard.js';
+import { TickRing } from './tick-ring.js';
+
+/** What the supervisor hands a shard thread. */
+export interface ShardWorkerData {
+  readonly config: Config;
+  readonly companies: readonly Company[];
+  readonly shard: number;
+  readonly quoteTable: SharedArrayBuffer;
+  readonly ring: SharedArrayBuffer;
+  readonly interest: SharedArrayBuffer;
+  readonly status: SharedArrayBuffer;
+  readonly prevClose: Float64Array;
+}
+
+/** Supervisor → shard messages. */
+export type ShardCommand =
+  | { readonly type: 'attach-gateway'; readonly gateway: number; readonly port: MessagePort }
+  | { readonly type: 'detach-gateway'; readonly gateway: number }
+  | { readonly type: 'stop' };
+
+const data = workerData as ShardWorkerData;
+const { config } = data;
+const name = `shard-${data.shard}`;
+const log = createLogger(config.logLevel, { thread: name, shard: data.shard });
+const universe = new Universe(data.companies);
+const directory = new SymbolDirectory(universe, config.shards);
+const status = new ThreadStatus(data.status, threadSlots(config.gatewayThreads, config.shards));
+const ring = new TickRing(data.ring);
+const shard = new Shard({
+  shard: data.shard,
+  universe,
+  directory,
+  table: new QuoteTable(data.quoteTable),
+  interest: new InterestTable(data.interest, config.gatewayThreads, universe.size),
+  clock: systemClock,
+  indicatorWindow: config.indicatorWindow,
+  prevClose: data.prevClose,
+});
+
+const gateways = new Map<number, MessagePort>();
+let running = true;
+
+parentPort!.on('message', (cmd: ShardCommand) => {
+  switch (cmd.type) {
+    case 'attach-gateway':
+      gateways.get(cmd.gateway)?.close();
+      gateways.set(cmd.gateway, cmd.port);
+      break;
+    case 'detach-gateway':
+      gateways.get(cmd.gateway)?.close();
+      gateways.delete(cmd.gateway);
+      break;
+    case 'stop':
+      stop();
+      break;
+  }
+});
+
+function flush(): void {
+  ring.drain(shard.apply);
+  const ports = [...gateways.values()];
+  const batches = shard.flush(ports.length);
+  for (let i = 0; i < batches.length; i++) ports[i].postMessage(batches[i], [batches[i]]);
+}
+
+// Ticks are applied as soon as the ingest thread wakes us; frames leave on the flush timer.
+async function pump(): Promise<void> {
+  while (running) {
+    await ring.waitForData(config.flushMs);
+    ring.drain(shard.apply);
+  }
+}
+
+// Flushes land on wall-clock multiples of FLUSH_MS in every shard, so a gateway
+// receives all shards' batches of a window together and publishes them in one
+// pass (one write per socket; see gateway/batch-gate.ts).
+let flushTimer: NodeJS.Timeout | undefined;
+function scheduleFlush(): void {
+  const now = systemClock.now();
+  const next = (Math.floor(now / config.flushMs) + 1) * config.flushMs;
+  flushTimer = setTimeout(() => {
+    flush();
+    if (running) scheduleFlush();
+  }, next - now);
+}
+scheduleFlush();
+
+function stop(): void {
+  if (!running) return;
+  running = false;
+  clearTimeout(flushTimer);
+  flush();
+  for (const p of gateways.values()) p.close();
+  status.set(name, ThreadState.down);
+  log.info({ ticks: shard.stats.ticks, flushes: shard.stats.flushes }, 'shard stopped');
+  parentPort!.close();
+}
+
+status.set(name, ThreadState.ready);
+log.info({ symbols: shard.actorCount }, 'shard ready');
+parentPort!.postMessage({ type: 'ready' });
+pump().catch((err) => {
+  log.fatal({ err }, 'shard pump failed');
+  throw err;
+});

@@ -1,0 +1,156 @@
+import {
+  FrameBatchWriter,
+  FrameKind,
+  QuoteField as Q,
+  barMessage,
+  encodeFrame,
+  quoteMessage,
+  type BarFields,
+  type Clock,
+  type InterestTable,
+  type ServerMessage,
+  type SymbolDirectory,
+  type Trade,
+  type Universe,
+  type WireFormat,
+} from '../core/index.js';
+import { TickerActor } from './ticker-actor.js';
+import type { QuoteTable } from './quote-table.js';
+
+export interface ShardOptions {
+  readonly shard: number;
+  readonly universe: Universe;
+  readonly directory: SymbolDirectory;
+  readonly table: QuoteTable;
+  readonly interest: InterestTable;
+  readonly clock: Clock;
+  readonly indicatorWindow: number;
+  /** Previous close per symbol id (NaN = unknown). */
+  readonly prevClose?: Float64Array;
+}
+
+export interface ShardStats {
+  ticks: number;
+  misrouted: number;
+  flushes: number;
+  framesPerFlush: number;
+  lastFlushMs: number;
+}
+
+/**
+ * A shard: the ticker actors of the symbols it owns, on one thread, so actors
+ * need no locks among themselves. Ticks are applied at once; flush() — called
+ * on the shard's timer — conflates: one quote frame per changed symbol, one
+ * trades frame with every trade since the last flush, bar frames for the
+ * current bar and any bar that closed. Frames are encoded once per wire format
+ * somebody subscribed to (InterestTable), and the changed records are written
+ * to the shared quote table in one seqlock write section *before* the batch is
+ * handed to the gateways, so a snapshot read from the table is never older
+ * than a frame already published.
+ */
+export class Shard {
+  readonly index: number;
+  readonly stats: ShardStats = { ticks: 0, misrouted: 0, flushes: 0, framesPerFlush: 0, lastFlushMs: 0 };
+  readonly #o: ShardOptions;
+  /** actors[slot]; slot order = directory.symbolsOf[shard]. */
+  readonly #actors: TickerActor[];
+  readonly #writer = new FrameBatchWriter();
+
+  constructor(o: ShardOptions) {
+    this.#o = o;
+    this.index = o.shard;
+    const ids = o.directory.symbolsOf[o.shard];
+    const scratch = new Float64Array(Q.reserved + 1);
+    this.#actors = Array.from(ids, (id, slot) => {
+      const opts = { symbolId: id, indicatorWindow: o.indicatorWindow, prevClose: o.prevClose?.[id] };
+      // A restarted shard finds its last published state in the shared table: resume from it so seq keeps increasing.
+      o.table.read(slot, scratch);
+      return scratch[Q.seq] > 0 ? TickerActor.fromRecord(opts, scratch) : new TickerActor(opts);
+    });
+  }
+
+  get actorCount(): number {
+    return this.#actors.length;
+  }
+
+  /** Applies the tick record at view[offset] (a ring drain callback). */
+  apply = (view: Float64Array, offset: number): void => {
+    const id = view[offset];
+    const d = this.#o.directory;
+    if (!(id >= 0 && id < d.shardOf.length) || d.shardOf[id] !== this.index) {
+      this.stats.misrouted++;
+      return;
+    }
+    this.stats.ticks++;
+    this.#actors[d.slotOf[id]].apply(view, offset);
+  };
+
+  /** The actor for a symbol id owned by this shard (tests, debug). */
+  actor(symbolId: number): TickerActor {
+    return this.#actors[this.#o.directory.slotOf[symbolId]];
+  }
+
+  /**
+   * Ends one conflation window. Returns one batch buffer per recipient
+   * (`copies`); a window with no change still yields an empty batch, so
+   * gateways know this shard is done with the window (see gateway/batch-gate.ts).
+   */
+  flush(copies: number): ArrayBuffer[] {
+    const { clock, table, interest, universe } = this.#o;
+    const started = performance.now();
+    const now = clock.now();
+    const w = this.#writer;
+    table.beginWrite();
+    try {
+      for (let slot = 0; slot < this.#actors.length; slot++) {
+        const a = this.#actors[slot];
+        a.rollBar(now);
+        if (!a.dirty) continue;
+        const id = a.symbolId;
+        const symbol = universe.symbol(id);
+        const ta = a.record[Q.arrival];
+        const trades = interest.wants(id, FrameKind.trades, 'json') || interest.wants(id, FrameKind.trades, 'msgpack') ? this.#trades(a) : null;
+        const closedBars: BarFields[] = a.closedBars.length ? [...a.closedBars] : [];
+        const barChanged = a.pendingTradeCount > 0;
+        const seq = a.markFlushed(now);
+        table.writeRecord(slot, a.record);
+        this.#add(id, FrameKind.quote, seq, quoteMessage(symbol, a.record, now, ta));
+        if (trades && trades.length) this.#add(id, FrameKind.trades, seq, { type: 'trades', symbol, seq, ts: now, ta, trades });
+        for (const bar of closedBars) this.#add(id, FrameKind.bar, seq, barMessage(symbol, seq, now, bar, true));
+        if (barChanged) {
+          const r = a.record;
+          if (Number.isFinite(r[Q.barStart]) && Number.isFinite(r[Q.barOpen])) {
+            const bar = { start: r[Q.barStart], open: r[Q.barOpen], high: r[Q.barHigh], low: r[Q.barLow], close: r[Q.barClose], volume: r[Q.barVolume], trades: r[Q.barTrades] };
+            this.#add(id, FrameKind.bar, seq, barMessage(symbol, seq, now, bar, false));
+          }
+        }
+      }
+    } finally {
+      table.endWrite();
+    }
+    this.stats.flushes++;
+    this.stats.framesPerFlush = w.count;
+    const out = w.finish(this.index, now, copies);
+    this.stats.lastFlushMs = performance.now() - started;
+    return out;
+  }
+
+  #trades(a: TickerActor): Trade[] {
+    const n = a.pendingTradeCount;
+    const t = a.pendingTrades;
+    const out: Trade[] = new Array(n);
+    for (let i = 0; i < n; i++) out[i] = { p: t[i * 3], v: t[i * 3 + 1], t: t[i * 3 + 2] };
+    return out;
+  }
+
+  /** Encodes `m` once per wire format that has a subscriber and appends it to the batch. */
+  #add(id: number, kind: FrameKind, seq: number, m: ServerMessage): void {
+    const interest = this.#o.interest;
+    const json = interest.wants(id, kind, 'json') ? (encodeFrame('json', m) as string) : null;
+    const pack = interest.wants(id, kind, 'msgpack') ? (encodeFrame('msgpack', m) as Uint8Array) : null;
+    if (json === null && pack === null) return;
+    this.#writer.add(id, kind, seq, json, pack);
+  }
+}
+
+export type { WireFormat };

@@ -1,0 +1,98 @@
+import { readFileSync } from 'node:fs';
+import { CONFIG_TABLE, hasCode, loadConfig, type Config } from '../core/index.js';
+import { startServer } from './supervisor.js';
+
+const USAGE = `Usage: bourse <command>
+
+Commands:
+  serve     Start the server (gateways, shards, ingest) with configuration from the environment.
+  config    Print the effective configuration (after validation) as JSON.
+  env       List the environment variables the server reads, with defaults.
+  version   Print the version.
+  help      Show this help.
+
+Configuration comes from environment variables; see \`bourse env\` or the README.`;
+
+async function main(argv: string[]): Promise<number> {
+  const [command = 'help', ...rest] = argv;
+  switch (command) {
+    case 'serve':
+      return serve(rest);
+    case 'config':
+      process.stdout.write(JSON.stringify(readConfig(), null, 2) + '\n');
+      return 0;
+    case 'env':
+      for (const e of CONFIG_TABLE) process.stdout.write(`${e.env.padEnd(24)} ${String(e.default(2) ?? '(unset)').padEnd(12)} ${e.doc}\n`);
+      return 0;
+    case 'version':
+    case '--version':
+      process.stdout.write(`${version()}\n`);
+      return 0;
+    case 'help':
+    case '--help':
+    case '-h':
+      process.stdout.write(USAGE + '\n');
+      return 0;
+    default:
+      process.stderr.write(`bourse: unknown command ${JSON.stringify(command)}\n\n${USAGE}\n`);
+      return 2;
+  }
+}
+
+/** Reads and validates configuration; a bad variable ends the process with exit code 2 and its name. */
+function readConfig(): Config {
+  try {
+    return loadConfig(process.env);
+  } catch (err) {
+    if (hasCode(err, 'config_invalid')) {
+      process.stderr.write(`bourse: config_invalid: ${(err as Error).message}\n`);
+      process.exit(2);
+    }
+    throw err;
+  }
+}
+
+async function serve(args: string[]): Promise<number> {
+  if (args.length) {
+    process.stderr.write(`bourse serve takes no arguments (configure with environment variables; see \`bourse env\`)\n`);
+    return 2;
+  }
+  const config = readConfig();
+  const server = await startServer(config);
+  process.stdout.write(`bourse ${version()} listening on http://${config.host}:${server.port} (stream: ws://${config.host === '0.0.0.0' ? 'localhost' : config.host}:${server.port}/v1/stream)\n`);
+  return new Promise((resolve) => {
+    let signalled = false;
+    const onSignal = (signal: NodeJS.Signals) => {
+      if (signalled) {
+        server.log.warn({ signal }, 'second signal: exiting now');
+        process.exit(1);
+      }
+      signalled = true;
+      server.log.info({ signal }, 'signal received: graceful shutdown');
+      server.stop().then(
+        () => resolve(0),
+        (err) => {
+          server.log.error({ err }, 'shutdown failed');
+          resolve(1);
+        },
+      );
+    };
+    process.on('SIGTERM', onSignal);
+    process.on('SIGINT', onSignal);
+  });
+}
+
+function version(): string {
+  const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
+  return pkg.version;
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (err) => {
+    process.stderr.write(`bourse: ${(err as Error).stack ?? String(err)}\n`);
+    process.exitCode = 1;
+  },
+);

@@ -1,0 +1,251 @@
+import { MessageChannel, type Worker } from 'node:worker_threads';
+import {
+  InterestTable,
+  SymbolDirectory,
+  ThreadState,
+  ThreadStatus,
+  createLogger,
+  threadSlots,
+  type Config,
+  type Logger,
+  type Universe,
+} from '../core/index.js';
+import { QuoteTable } from '../actors/quote-table.js';
+import type { ShardCommand, ShardWorkerData } from '../actors/shard-worker.js';
+import { TickRing } from '../actors/tick-ring.js';
+import type { GatewayCommand, GatewayEvent, GatewayWorkerData } from '../gateway/gateway-worker.js';
+import type { IngestCommand, IngestWorkerData } from '../ingest/ingest-worker.js';
+import { MarketSimulator } from '../ingest/market-simulator.js';
+import { loadUniverse } from '../ingest/universe-loader.js';
+import { ManagedThread } from './managed-thread.js';
+
+/** Records each shard's tick ring holds (96 B each): seconds of burst at 100k ticks/s. */
+const RING_RECORDS = 1 << 16;
+
+export interface ServerHandle {
+  /** The port the gateways listen on (resolved when PORT=0). */
+  readonly port: number;
+  readonly universe: Universe;
+  readonly log: Logger;
+  /** Restart counts by thread name. */
+  restarts(): Record<string, number>;
+  /** Thread states by name. */
+  threads(): Record<string, string>;
+  /** Feeds tick records into the ingest thread as if a feed had produced them. */
+  inject(records: Float64Array, count: number): void;
+  /** Per-gateway counters. */
+  gatewayStats(): Promise<unknown[]>;
+  /** The worker behind a thread name (tests, profiling). */
+  worker(name: string): Worker | undefined;
+  /** Graceful shutdown: drain clients, stop threads. Resolves when every thread has ended. */
+  stop(): Promise<void>;
+}
+
+/**
+ * The supervisor (main thread): loads the universe, allocates the shared
+ * memory (quote tables, tick rings, interest and status tables — they outlive
+ * any one thread, so a restarted thread carries on where the old one stopped),
+ * starts G gateways, S shards and the ingest thread, wires a MessageChannel
+ * between every shard and every gateway, restarts crashed threads with backoff
+ * and owns graceful shutdown.
+ */
+export async function startServer(config: Config, log: Logger = createLogger(config.logLevel, { thread: 'main' })): Promise<ServerHandle> {
+  const universe = loadUniverse(config);
+  const directory = new SymbolDirectory(universe, config.shards);
+  const companies = universe.companies;
+  const G = config.gatewayThreads;
+  const S = config.shards;
+  const quoteTables = directory.symbolsOf.map((ids) => QuoteTable.allocate(ids.length));
+  const rings = Array.from({ length: S }, () => TickRing.allocate(RING_RECORDS));
+  const interestSab = InterestTable.allocate(G, universe.size);
+  const interest = new InterestTable(interestSab, G, universe.size);
+  const statusSab = ThreadStatus.allocate(G + S + 1);
+  const status = new ThreadStatus(statusSab, threadSlots(G, S));
+  const prevClose = referencePrices(universe, config);
+  const backoff = { backoffMs: config.restartBackoffMs, backoffMaxMs: config.restartBackoffMaxMs, log };
+
+  let port = config.port;
+  let stopping = false;
+  const gatewayUp = new Map<number, boolean>();
+
+  const shards: ManagedThread[] = [];
+  const gateways: ManagedThread[] = [];
+
+  /** A fresh channel between one shard and one gateway (both must be running). */
+  const connect = (s: number, g: number): void => {
+    const sw = shards[s]?.worker;
+    const gw = gateways[g]?.worker;
+    if (!sw || !gw || !gatewayUp.get(g)) return;
+    const { port1, port2 } = new MessageChannel();
+    sw.postMessage({ type: 'attach-gateway', gateway: g, port: port1 } satisfies ShardCommand, [port1]);
+    gw.postMessage({ type: 'attach-shard', shard: s, port: port2 } satisfies GatewayCommand, [port2]);
+  };
+
+  for (let s = 0; s < S; s++) {
+    const name = `shard-${s}`;
+    shards.push(
+      new ManagedThread({
+        ...backoff,
+        name,
+        url: new URL('../actors/shard-worker.js', import.meta.url),
+        workerData: (): ShardWorkerData => ({ config, companies, shard: s, quoteTable: quoteTables[s], ring: rings[s], interest: interestSab, status: statusSab, prevClose }),
+        onStart: (w) => {
+          status.set(name, ThreadState.starting);
+          w.once('message', () => {
+            for (let g = 0; g < G; g++) connect(s, g);
+          });
+        },
+        onCrash: () => status.set(name, ThreadState.down),
+      }),
+    );
+  }
+
+  const gatewayThread = (g: number, listening: (port: number) => void, failed: (e: Error) => void): ManagedThread => {
+    const name = `gateway-${g}`;
+    return new ManagedThread({
+      ...backoff,
+      name,
+      url: new URL('../gateway/gateway-worker.js', import.meta.url),
+      workerData: (): GatewayWorkerData => ({ config, companies, gateway: g, port, quoteTables, interest: interestSab, status: statusSab }),
+      onStart: (w) => {
+        status.set(name, ThreadState.starting);
+        gatewayUp.set(g, false);
+        w.on('message', (e: GatewayEvent) => {
+          if (e.type === 'listening') {
+            gatewayUp.set(g, true);
+            for (let s = 0; s < S; s++) connect(s, g);
+            listening(e.port);
+          } else if (e.type === 'listen-failed') {
+            failed(new Error(`${name} cannot listen on ${e.host}:${e.port}`));
+          }
+        });
+      },
+      onCrash: () => {
+        gatewayUp.set(g, false);
+        status.set(name, ThreadState.down);
+        interest.reset(g);
+      },
+    });
+  };
+
+  const ingest = new ManagedThread({
+    ...backoff,
+    name: 'ingest',
+    url: new URL('../ingest/ingest-worker.js', import.meta.url),
+    workerData: (): IngestWorkerData => ({ config, companies, rings, status: statusSab }),
+    onStart: () => status.set('ingest', ThreadState.starting),
+    onCrash: () => status.set('ingest', ThreadState.down),
+  });
+
+  // Shards first (they must be ready to take ticks), then gateway-0 (which
+  // resolves PORT=0), then the other gateways on the same port, then ingest.
+  await Promise.all(shards.map((t) => once(t.start(), 'message')));
+  for (let g = 0; g < G; g++) {
+    const listening = new Promise<number>((resolve, reject) => {
+      gateways[g] = gatewayThread(
+        g,
+        (p) => resolve(p),
+        (e) => (stopping ? undefined : reject(e)),
+      );
+    });
+    gateways[g].start();
+    try {
+      port = await listening;
+    } catch (err) {
+      await Promise.all([...gateways, ...shards].map((t) => t.terminate()));
+      throw err;
+    }
+  }
+  await once(ingest.start(), 'message');
+  log.info({ port, gateways: G, shards: S, symbols: universe.size, feed: config.feed }, 'bourse ready');
+
+  let stopped: Promise<void> | undefined;
+  const all = (): ManagedThread[] => [...gateways, ...shards, ingest];
+  let statsId = 0;
+
+  return {
+    get port() {
+      return port;
+    },
+    universe,
+    log,
+    restarts: () => Object.fromEntries(all().map((t) => [t.name, t.restarts])),
+    threads: () => status.snapshot(),
+    inject: (records, count) => ingest.post({ type: 'inject', records, count } satisfies IngestCommand),
+    worker: (name) => all().find((t) => t.name === name)?.worker,
+    gatewayStats: () =>
+      Promise.all(
+        gateways.map((t) => {
+          const w = t.worker;
+          if (!w) return Promise.resolve(null);
+          const id = ++statsId;
+          return new Promise((resolve) => {
+            const on = (e: GatewayEvent) => {
+              if (e.type === 'stats' && e.id === id) {
+                w.off('message', on);
+                resolve(e.stats);
+              }
+            };
+            w.on('message', on);
+            w.postMessage({ type: 'stats', id } satisfies GatewayCommand);
+          });
+        }),
+      ),
+    stop: () => (stopped ??= shutdown()),
+  };
+
+  /**
+   * Gateways drain first (close listen sockets, close clients with 4000 and a
+   * reconnect hint); only when they have ended do ingest and shards stop, so no
+   * thread exits while a gateway still holds a listen socket.
+   */
+  async function shutdown(): Promise<void> {
+    stopping = true;
+    const started = Date.now();
+    log.info('shutting down: draining gateways');
+    const deadline = (ms: number) => new Promise<'timeout'>((r) => setTimeout(() => r('timeout'), Math.max(0, ms)).unref());
+    const gatewaysGone = Promise.all(
+      gateways.map((t) => {
+        const gone = t.stopping();
+        t.post({ type: 'drain' } satisfies GatewayCommand);
+        return gone;
+      }),
+    );
+    if ((await Promise.race([gatewaysGone, deadline(config.shutdownTimeoutMs)])) === 'timeout') {
+      log.warn('gateways did not drain before the deadline; terminating them');
+      await Promise.all(gateways.map((t) => t.terminate()));
+    }
+    const rest = [ingest, ...shards];
+    const restGone = Promise.all(
+      rest.map((t) => {
+        const gone = t.stopping();
+        t.post({ type: 'stop' });
+        return gone;
+      }),
+    );
+    if ((await Promise.race([restGone, deadline(config.shutdownTimeoutMs - (Date.now() - started))])) === 'timeout') {
+      await Promise.all(rest.map((t) => t.terminate()));
+    }
+    log.info({ ms: Date.now() - started }, 'bourse stopped');
+  }
+}
+
+/** Previous closes: the simulator's reference prices when it is the feed, otherwise unknown. */
+function referencePrices(universe: Universe, config: Config): Float64Array {
+  const out = new Float64Array(universe.size).fill(Number.NaN);
+  if (config.feed !== 'simulator') return out;
+  const sim = new MarketSimulator({ universe, rate: 0, seed: config.simSeed || 1 });
+  for (let id = 0; id < universe.size; id++) out[id] = sim.referencePrice(id);
+  return out;
+}
+
+function once(w: Worker, event: 'message'): Promise<unknown> {
+  return new Promise((resolve, reject) => {
+    const onExit = (code: number) => reject(new Error(`thread exited with code ${code} before it was ready`));
+    w.once('exit', onExit);
+    w.once(event, (m) => {
+      w.off('exit', onExit);
+      resolve(m);
+    });
+  });
+}

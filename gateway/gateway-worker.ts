@@ -1,0 +1,137 @@
+import { parentPort, workerData, type MessagePort } from 'node:worker_threads';
+import {
+  InterestTable,
+  SymbolDirectory,
+  ThreadState,
+  ThreadStatus,
+  Universe,
+  createLogger,
+  systemClock,
+  threadSlots,
+  type Company,
+  type Config,
+} from '../core/index.js';
+import { QuoteTable } from '../actors/quote-table.js';
+import { BatchGate } from './batch-gate.js';
+import { Fanout } from './fanout.js';
+import { QuoteReader } from './quote-reader.js';
+import { registerRestRoutes } from './rest-routes.js';
+import { StreamHandler } from './stream-handler.js';
+import { Topics } from './topics.js';
+import { closeListenSocket, createApp, listenPort, type us_listen_socket } from './uws.js';
+
+/** What the supervisor hands a gateway thread. */
+export interface GatewayWorkerData {
+  readonly config: Config;
+  readonly companies: readonly Company[];
+  readonly gateway: number;
+  /** Port to listen on (the supervisor resolves PORT=0 with the first gateway). */
+  readonly port: number;
+  readonly quoteTables: readonly SharedArrayBuffer[];
+  readonly interest: SharedArrayBuffer;
+  readonly status: SharedArrayBuffer;
+}
+
+/** Supervisor → gateway messages. */
+export type GatewayCommand =
+  | { readonly type: 'attach-shard'; readonly shard: number; readonly port: MessagePort }
+  | { readonly type: 'detach-shard'; readonly shard: number }
+  | { readonly type: 'drain' }
+  | { readonly type: 'stats'; readonly id: number };
+
+/** Gateway → supervisor messages. */
+export type GatewayEvent =
+  | { readonly type: 'listening'; readonly port: number }
+  | { readonly type: 'listen-failed'; readonly host: string; readonly port: number }
+  | { readonly type: 'drained' }
+  | { readonly type: 'stats'; readonly id: number; readonly stats: unknown };
+
+const data = workerData as GatewayWorkerData;
+const { config } = data;
+const name = `gateway-${data.gateway}`;
+const log = createLogger(config.logLevel, { thread: name });
+const universe = new Universe(data.companies);
+const directory = new SymbolDirectory(universe, config.shards);
+const status = new ThreadStatus(data.status, threadSlots(config.gatewayThreads, config.shards));
+const interest = new InterestTable(data.interest, config.gatewayThreads, universe.size);
+const reader = new QuoteReader(universe, directory, data.quoteTables.map((sab) => new QuoteTable(sab)));
+const topics = new Topics(universe);
+const app = createApp();
+const fanout = new Fanout(app, topics, systemClock);
+const stream = new StreamHandler({ config, universe, reader, fanout, topics, interest, gateway: data.gateway, clock: systemClock, log });
+const shards = new Map<number, MessagePort>();
+const gate = new BatchGate(config.flushMs, () => shards.size, (batches) => {
+  for (const b of batches) fanout.onBatch(b);
+  fanout.tick();
+});
+let listenSocket: us_listen_socket | undefined;
+let draining = false;
+
+app.ws('/v1/stream', stream.behavior());
+registerRestRoutes(app, { universe, reader, status, clock: systemClock, thread: name, draining: () => draining });
+
+const housekeeping = setInterval(() => {
+  stream.sweep();
+  fanout.tick();
+}, config.flushMs);
+
+const post = (e: GatewayEvent): void => parentPort!.postMessage(e);
+
+parentPort!.on('message', (cmd: GatewayCommand) => {
+  switch (cmd.type) {
+    case 'attach-shard':
+      shards.get(cmd.shard)?.close();
+      shards.set(cmd.shard, cmd.port);
+      cmd.port.on('message', (buf: ArrayBuffer) => gate.push(buf));
+      break;
+    case 'detach-shard':
+      shards.get(cmd.shard)?.close();
+      shards.delete(cmd.shard);
+      break;
+    case 'drain':
+      drain();
+      break;
+    case 'stats':
+      post({ type: 'stats', id: cmd.id, stats: { connections: stream.connections, stream: stream.stats, fanout: fanout.stats, gateTimeouts: gate.timeouts, lockRetries: reader.retries } });
+      break;
+  }
+});
+
+/**
+ * Graceful drain: stop accepting (close the listen socket), tell every client
+ * to reconnect elsewhere (4000 + jittered delay hint), wait for the sockets to
+ * close, then end this thread. The listen socket must be closed before the
+ * process exits (libuv aborts otherwise), so the supervisor waits for 'drained'.
+ */
+function drain(): void {
+  if (draining) return;
+  draining = true;
+  status.set(name, ThreadState.draining);
+  if (listenSocket) closeListenSocket(listenSocket);
+  listenSocket = undefined;
+  stream.drainAll();
+  const check = setInterval(() => {
+    if (stream.connections > 0) return;
+    clearInterval(check);
+    clearInterval(housekeeping);
+    for (const p of shards.values()) p.close();
+    status.set(name, ThreadState.down);
+    log.info({ stats: stream.stats }, 'gateway drained');
+    post({ type: 'drained' });
+    // Keep-alive HTTP sockets would hold the loop open; the listen socket is closed, so ending the thread is safe.
+    setImmediate(() => process.exit(0));
+  }, 10);
+}
+
+app.listen(config.host, data.port, (sock) => {
+  if (!sock) {
+    log.fatal({ host: config.host, port: data.port }, 'cannot listen');
+    post({ type: 'listen-failed', host: config.host, port: data.port });
+    return;
+  }
+  listenSocket = sock;
+  status.set(name, ThreadState.ready);
+  const port = listenPort(sock);
+  log.info({ host: config.host, port }, 'gateway listening');
+  post({ type: 'listening', port });
+});

@@ -1,0 +1,98 @@
+import { normaliseSymbol, type Clock, type ErrorCode, ERRORS, type ThreadStatus, type Universe } from '../core/index.js';
+import type { QuoteReader } from './quote-reader.js';
+import { errorBody } from './stream-handler.js';
+import type { HttpResponse, TemplatedApp } from './uws.js';
+
+export interface RestDeps {
+  readonly universe: Universe;
+  readonly reader: QuoteReader;
+  readonly status: ThreadStatus;
+  readonly clock: Clock;
+  readonly thread: string;
+  /** Whether this gateway is draining (readyz answers 503). */
+  readonly draining: () => boolean;
+}
+
+/** Most symbols one GET /v1/quotes?symbols= may name. */
+export const MAX_QUOTES_PER_REQUEST = 100;
+
+/**
+ * REST on the stream's port: quotes straight from the shared quote tables,
+ * the symbol list, and health. Every error is {"error":{"code","message"}}.
+ */
+export function registerRestRoutes(app: TemplatedApp, d: RestDeps): void {
+  app.get('/healthz', (res) => json(res, 200, { status: 'ok', thread: d.thread }));
+
+  app.get('/readyz', (res) => {
+    const threads = d.status.snapshot();
+    const ready = !d.draining() && d.status.allReady();
+    json(res, ready ? 200 : 503, { status: ready ? 'ready' : 'not_ready', thread: d.thread, threads });
+  });
+
+  app.get('/v1/symbols', (res) => {
+    json(res, 200, { count: d.universe.size, symbols: d.universe.companies.map((c) => c.symbol) });
+  });
+
+  app.get('/v1/quotes/:symbol', (res, req) => {
+    const raw = decodeURIComponent(req.getParameter(0) ?? '');
+    const symbol = normaliseSymbol(raw);
+    if (!symbol) return fail(res, 'invalid_symbol', `${JSON.stringify(raw.slice(0, 40))} is not a valid ticker`);
+    const id = d.universe.id(symbol);
+    if (id < 0) return fail(res, 'unknown_symbol', `${symbol} is not in the universe`);
+    json(res, 200, restQuote(d, id));
+  });
+
+  app.get('/v1/quotes', (res, req) => {
+    const param = req.getQuery('symbols');
+    if (!param) return fail(res, 'invalid_argument', 'give ?symbols=A,B,...');
+    const list = decodeURIComponent(param).split(',').filter(Boolean);
+    if (list.length === 0 || list.length > MAX_QUOTES_PER_REQUEST) return fail(res, 'invalid_argument', `between 1 and ${MAX_QUOTES_PER_REQUEST} symbols`);
+    const quotes: unknown[] = [];
+    const errors: { symbol: string; code: ErrorCode }[] = [];
+    for (const raw of list) {
+      const symbol = normaliseSymbol(raw);
+      const id = symbol ? d.universe.id(symbol) : -1;
+      if (!symbol) errors.push({ symbol: raw.slice(0, 40), code: 'invalid_symbol' });
+      else if (id < 0) errors.push({ symbol, code: 'unknown_symbol' });
+      else quotes.push(restQuote(d, id));
+    }
+    json(res, 200, { quotes, errors });
+  });
+
+  app.any('/*', (res, req) => {
+    const method = req.getMethod();
+    if (method !== 'get' && method !== 'head') return fail(res, 'method_not_allowed', `${method.toUpperCase()} is not allowed here`);
+    fail(res, 'not_found', `no route for ${req.getUrl().slice(0, 100)}`);
+  });
+}
+
+function restQuote(d: RestDeps, id: number): unknown {
+  const { type: _type, ...rest } = d.reader.snapshot(id, d.clock.now());
+  return rest;
+}
+
+const STATUS_TEXT: Record<number, string> = {
+  200: '200 OK',
+  400: '400 Bad Request',
+  404: '404 Not Found',
+  405: '405 Method Not Allowed',
+  413: '413 Payload Too Large',
+  422: '422 Unprocessable Entity',
+  429: '429 Too Many Requests',
+  500: '500 Internal Server Error',
+  503: '503 Service Unavailable',
+};
+
+export function json(res: HttpResponse, status: number, body: unknown): void {
+  res.cork(() => {
+    res.writeStatus(STATUS_TEXT[status] ?? String(status)).writeHeader('content-type', 'application/json').writeHeader('cache-control', 'no-store').end(JSON.stringify(body));
+  });
+}
+
+function fail(res: HttpResponse, code: ErrorCode, message?: string): void {
+  res.cork(() => {
+    const status = ERRORS[code].status;
+    res.writeStatus(STATUS_TEXT[status] ?? String(status)).writeHeader('content-type', 'application/json').end(errorBody(code, message));
+  });
+}
+

@@ -1,0 +1,428 @@
+import {
+  BourseError,
+  ERRORS,
+  FrameKind,
+  SUBPROTOCOL_JSON,
+  SUBPROTOCOL_MSGPACK,
+  decodeClientFrame,
+  encodeFrame,
+  errorMessage,
+  parseClientMessage,
+  type Channel,
+  type ClientMessage,
+  type Clock,
+  type Config,
+  type ErrorCode,
+  type ErrorSpec,
+  type InterestTable,
+  type Logger,
+  type ServerMessage,
+  type Universe,
+  type WireFormat,
+} from '../core/index.js';
+import type { Fanout } from './fanout.js';
+import type { QuoteReader } from './quote-reader.js';
+import type { Topics } from './topics.js';
+import { COMPRESSION_DISABLED, type HttpRequest, type HttpResponse, type WebSocket, type WebSocketBehavior } from './uws.js';
+
+/** Channel bits in a subscription. */
+const CH: Record<Channel, number> = { quotes: 1, trades: 2, bars: 4 };
+const KIND_OF: readonly [number, FrameKind][] = [
+  [CH.quotes, FrameKind.quote],
+  [CH.trades, FrameKind.trades],
+  [CH.bars, FrameKind.bar],
+];
+/** Strikes (rejected or invalid frames) after which a connection is closed. */
+export const MAX_STRIKES = 20;
+
+interface Sub {
+  channels: number;
+  /** Effective quote throttle, ms (0 = every flush). */
+  throttle: number;
+}
+
+/** Per-connection state (uWS user data). */
+export interface Conn {
+  readonly id: number;
+  readonly format: WireFormat;
+  readonly subs: Map<number, Sub>;
+  tokens: number;
+  refilledAt: number;
+  floodStrikes: number;
+  invalidStrikes: number;
+  /** Over the soft backpressure limit: quote topics dropped until drained. */
+  lagging: boolean;
+  closed: boolean;
+}
+
+export interface StreamStats {
+  opened: number;
+  closed: number;
+  closesByCode: Record<string, number>;
+  errorsByCode: Record<string, number>;
+  ops: number;
+  /** Times a socket went over the soft limit and its quote frames were skipped. */
+  backpressureSkips: number;
+  /** Times a lagging socket drained and got fresh snapshots. */
+  backpressureRecoveries: number;
+  slowConsumerCloses: number;
+  snapshotsSent: number;
+}
+
+export interface StreamDeps {
+  readonly config: Config;
+  readonly universe: Universe;
+  readonly reader: QuoteReader;
+  readonly fanout: Fanout;
+  readonly topics: Topics;
+  readonly interest: InterestTable;
+  readonly gateway: number;
+  readonly clock: Clock;
+  readonly log: Logger;
+}
+
+/**
+ * The WebSocket stream at /v1/stream: sub-protocol negotiation, client ops
+ * (subscribe, unsubscribe, resume, ping), per-connection limits, and the
+ * graded slow-consumer policy. See docs/protocol.md.
+ */
+export class StreamHandler {
+  readonly sockets = new Set<WebSocket<Conn>>();
+  readonly stats: StreamStats = {
+    opened: 0,
+    closed: 0,
+    closesByCode: {},
+    errorsByCode: {},
+    ops: 0,
+    backpressureSkips: 0,
+    backpressureRecoveries: 0,
+    slowConsumerCloses: 0,
+    snapshotsSent: 0,
+  };
+  readonly #d: StreamDeps;
+  #nextId = 1;
+  #draining = false;
+
+  constructor(deps: StreamDeps) {
+    this.#d = deps;
+  }
+
+  behavior(): WebSocketBehavior<Conn> {
+    const { config } = this.#d;
+    return {
+      compression: COMPRESSION_DISABLED,
+      // Frames between maxFrameBytes and this get an error frame; beyond it uWS closes with 1009.
+      maxPayloadLength: Math.max(64 * 1024, config.maxFrameBytes * 4),
+      idleTimeout: config.idleTimeoutS,
+      sendPingsAutomatically: true,
+      // Our own policy (sweep) acts first; uWS only drops past twice the hard limit.
+      maxBackpressure: config.backpressureHardBytes * 2,
+      closeOnBackpressureLimit: 0,
+      upgrade: (res, req, context) => this.#upgrade(res, req, context),
+      open: (ws) => {
+        this.sockets.add(ws);
+        this.stats.opened++;
+      },
+      message: (ws, message, isBinary) => this.#onMessage(ws, message, isBinary),
+      drain: (ws) => this.#maybeRecover(ws),
+      close: (ws, code) => this.#onClose(ws, code),
+    };
+  }
+
+  /** Number of open sockets. */
+  get connections(): number {
+    return this.sockets.size;
+  }
+
+  /**
+   * Graded slow-consumer policy, run every flush interval. Over the soft limit
+   * a socket leaves its quote topics (its conflated quotes are skipped, trades
+   * and bars keep flowing); once drained below half the soft limit it rejoins
+   * and gets a fresh snapshot of what it missed; over the hard limit it is
+   * closed with 4001 slow_consumer.
+   */
+  sweep(): void {
+    const { backpressureSoftBytes: soft, backpressureHardBytes: hard } = this.#d.config;
+    for (const ws of this.sockets) {
+      const conn = ws.getUserData();
+      const buffered = ws.getBufferedAmount();
+      if (buffered > hard) {
+        this.stats.slowConsumerCloses++;
+        this.#close(ws, 'slow_consumer');
+      } else if (buffered > soft) {
+        if (!conn.lagging) {
+          conn.lagging = true;
+          this.stats.backpressureSkips++;
+          for (const [id, sub] of conn.subs) if (sub.channels & CH.quotes) ws.unsubscribe(this.#quoteTopic(conn, id, sub));
+        }
+      } else if (conn.lagging) {
+        this.#maybeRecover(ws);
+      }
+    }
+  }
+
+  /** Graceful shutdown: close every socket with 4000 and a jittered reconnect hint. */
+  drainAll(): void {
+    this.#draining = true;
+    const hint = this.#d.config.reconnectHintMs;
+    for (const ws of [...this.sockets]) {
+      const retryInMs = Math.floor(Math.random() * hint);
+      this.#close(ws, 'server_shutdown', JSON.stringify({ code: 'server_shutdown', retryInMs }));
+    }
+  }
+
+  // ---- connection lifecycle ----
+
+  #upgrade(res: HttpResponse, req: HttpRequest, context: unknown): void {
+    const offered = req.getHeader('sec-websocket-protocol');
+    const key = req.getHeader('sec-websocket-key');
+    const extensions = req.getHeader('sec-websocket-extensions');
+    if (this.#draining) {
+      res.writeStatus('503 Service Unavailable').writeHeader('content-type', 'application/json').end(errorBody('not_ready', 'server is shutting down'));
+      return;
+    }
+    let format: WireFormat = 'json';
+    let protocol = '';
+    if (offered) {
+      const list = offered.split(',').map((s) => s.trim());
+      if (list.includes(SUBPROTOCOL_MSGPACK)) [format, protocol] = ['msgpack', SUBPROTOCOL_MSGPACK];
+      else if (list.includes(SUBPROTOCOL_JSON)) protocol = SUBPROTOCOL_JSON;
+      else {
+        this.#count('errorsByCode', 'unsupported_subprotocol');
+        res
+          .writeStatus('400 Bad Request')
+          .writeHeader('content-type', 'application/json')
+          .end(errorBody('unsupported_subprotocol', `offer ${SUBPROTOCOL_JSON} or ${SUBPROTOCOL_MSGPACK}`));
+        return;
+      }
+    }
+    const { config, clock } = this.#d;
+    const conn: Conn = {
+      id: this.#nextId++,
+      format,
+      subs: new Map(),
+      tokens: config.opsBurst,
+      refilledAt: clock.now(),
+      floodStrikes: 0,
+      invalidStrikes: 0,
+      lagging: false,
+      closed: false,
+    };
+    res.upgrade(conn, key, protocol, extensions, context as never);
+  }
+
+  #onClose(ws: WebSocket<Conn>, code: number): void {
+    const conn = ws.getUserData();
+    conn.closed = true;
+    this.sockets.delete(ws);
+    this.stats.closed++;
+    this.#count('closesByCode', String(code));
+    // uWS drops a closed socket's topics itself; only our own bookkeeping is left.
+    for (const [id, sub] of conn.subs) this.#account(conn, id, sub, -1);
+    conn.subs.clear();
+  }
+
+  #close(ws: WebSocket<Conn>, code: ErrorCode, reason?: string): void {
+    const conn = ws.getUserData();
+    if (conn.closed) return;
+    conn.closed = true;
+    ws.end((ERRORS[code] as ErrorSpec).closeCode ?? 1011, reason ?? code);
+  }
+
+  // ---- messages ----
+
+  #onMessage(ws: WebSocket<Conn>, message: ArrayBuffer, isBinary: boolean): void {
+    const conn = ws.getUserData();
+    if (conn.closed) return;
+    this.stats.ops++;
+    const { config } = this.#d;
+    if (!this.#takeToken(conn)) {
+      if (++conn.floodStrikes >= MAX_STRIKES) return this.#close(ws, 'flood');
+      return this.#send(ws, [this.#error('rate_limited', `at most ${config.opsPerSecond} ops/s (burst ${config.opsBurst})`)]);
+    }
+    if (message.byteLength > config.maxFrameBytes) {
+      return this.#reject(ws, new BourseError('frame_too_large', `frame of ${message.byteLength} bytes exceeds ${config.maxFrameBytes}`));
+    }
+    let msg: ClientMessage;
+    try {
+      let raw: unknown;
+      try {
+        raw = decodeClientFrame(conn.format, message, isBinary);
+      } catch (err) {
+        throw new BourseError('malformed_frame', `cannot decode frame: ${(err as Error).message}`.slice(0, 200));
+      }
+      msg = parseClientMessage(raw, { maxSymbols: config.maxSubscriptions, maxThrottleMs: 60_000 });
+    } catch (err) {
+      return this.#reject(ws, err);
+    }
+    if (conn.invalidStrikes > 0) conn.invalidStrikes--;
+    try {
+      this.#handle(ws, conn, msg);
+    } catch (err) {
+      this.#d.log.error({ err, conn: conn.id }, 'op failed');
+      this.#send(ws, [this.#error('internal', 'internal error', msg)]);
+    }
+  }
+
+  #handle(ws: WebSocket<Conn>, conn: Conn, msg: ClientMessage): void {
+    switch (msg.op) {
+      case 'ping':
+        return this.#send(ws, [{ type: 'pong', ts: this.#d.clock.now(), ...(msg.id !== undefined ? { id: msg.id } : {}) }]);
+      case 'subscribe':
+        return this.#subscribe(ws, conn, msg, Object.fromEntries(msg.symbols.map((s) => [s, -1])), msg.channels, msg.throttle);
+      case 'resume':
+        return this.#subscribe(ws, conn, msg, msg.seqs, msg.channels, msg.throttle);
+      case 'unsubscribe':
+        return this.#unsubscribe(ws, conn, msg.symbols, msg.channels);
+    }
+  }
+
+  /**
+   * Subscribes to `seqs`' symbols (merging channels, replacing the throttle).
+   * Atomic against the per-connection limit: an op that would exceed it changes
+   * nothing. Unknown symbols get one error each; the others are applied. A
+   * snapshot follows for each symbol whose last seen seq (-1 = none) differs
+   * from the current one; all replies leave in one frame.
+   */
+  #subscribe(ws: WebSocket<Conn>, conn: Conn, msg: ClientMessage, seqs: Record<string, number>, channels: readonly Channel[], throttle: number): void {
+    const { universe, config, reader, clock } = this.#d;
+    const replies: ServerMessage[] = [];
+    const ids: [number, number][] = [];
+    for (const [symbol, seq] of Object.entries(seqs)) {
+      const id = universe.id(symbol);
+      if (id < 0) replies.push(this.#error('unknown_symbol', `${symbol} is not in the universe`, msg, symbol));
+      else ids.push([id, seq]);
+    }
+    const added = ids.filter(([id]) => !conn.subs.has(id)).length;
+    if (conn.subs.size + added > config.maxSubscriptions) {
+      return this.#send(ws, [this.#error('too_many_subscriptions', `at most ${config.maxSubscriptions} symbols per connection (${conn.subs.size} subscribed)`, msg)]);
+    }
+    const bits = channels.reduce((b, c) => b | CH[c], 0);
+    const effective = this.#effectiveThrottle(throttle);
+    const now = clock.now();
+    for (const [id, lastSeq] of ids) {
+      const old = conn.subs.get(id);
+      this.#setSub(ws, conn, id, old, { channels: (old?.channels ?? 0) | bits, throttle: effective });
+      if (lastSeq < 0 || reader.seq(id) !== lastSeq) {
+        replies.push(reader.snapshot(id, now));
+        this.stats.snapshotsSent++;
+      }
+    }
+    this.#send(ws, replies);
+  }
+
+  #unsubscribe(ws: WebSocket<Conn>, conn: Conn, symbols: readonly string[], channels: readonly Channel[]): void {
+    const bits = channels.reduce((b, c) => b | CH[c], 0);
+    for (const symbol of symbols) {
+      const id = this.#d.universe.id(symbol);
+      const old = id < 0 ? undefined : conn.subs.get(id);
+      if (!old) continue;
+      this.#setSub(ws, conn, id, old, { channels: old.channels & ~bits, throttle: old.throttle });
+    }
+  }
+
+  /** Moves one symbol's subscription from `old` to `next` (channels 0 = gone): topics, interest, throttle buckets. */
+  #setSub(ws: WebSocket<Conn>, conn: Conn, id: number, old: Sub | undefined, next: Sub): void {
+    if (old) this.#account(conn, id, old, -1);
+    for (const [bit] of KIND_OF) {
+      const oldTopic = old && old.channels & bit ? this.#topicFor(conn, id, bit, old) : undefined;
+      const newTopic = next.channels & bit ? this.#topicFor(conn, id, bit, next) : undefined;
+      if (oldTopic === newTopic) continue;
+      const live = bit !== CH.quotes || !conn.lagging;
+      if (oldTopic && live) ws.unsubscribe(oldTopic);
+      if (newTopic && live) ws.subscribe(newTopic);
+    }
+    if (next.channels === 0) conn.subs.delete(id);
+    else {
+      conn.subs.set(id, next);
+      this.#account(conn, id, next, +1);
+    }
+  }
+
+  /** Interest counts (what shards encode) and throttle bucket references for one subscription. */
+  #account(conn: Conn, id: number, sub: Sub, delta: 1 | -1): void {
+    const { interest, gateway, fanout } = this.#d;
+    for (const [bit, kind] of KIND_OF) if (sub.channels & bit) interest.add(gateway, id, kind, conn.format, delta);
+    if (sub.channels & CH.quotes && sub.throttle > 0) {
+      if (delta > 0) fanout.retainThrottle(id, sub.throttle);
+      else fanout.releaseThrottle(id, sub.throttle);
+    }
+  }
+
+  #topicFor(conn: Conn, id: number, bit: number, sub: Sub): string {
+    if (bit === CH.quotes) return this.#quoteTopic(conn, id, sub);
+    return this.#d.topics.get(id, bit === CH.trades ? FrameKind.trades : FrameKind.bar, conn.format);
+  }
+
+  #quoteTopic(conn: Conn, id: number, sub: Sub): string {
+    return this.#d.topics.get(id, FrameKind.quote, conn.format, sub.throttle);
+  }
+
+  /** Throttles round up to whole flush intervals; anything up to one interval means every flush. */
+  #effectiveThrottle(ms: number): number {
+    const f = this.#d.config.flushMs;
+    return ms <= f ? 0 : Math.ceil(ms / f) * f;
+  }
+
+  #maybeRecover(ws: WebSocket<Conn>): void {
+    const conn = ws.getUserData();
+    if (!conn.lagging || conn.closed) return;
+    if (ws.getBufferedAmount() > this.#d.config.backpressureSoftBytes / 2) return;
+    conn.lagging = false;
+    this.stats.backpressureRecoveries++;
+    const now = this.#d.clock.now();
+    const snapshots: ServerMessage[] = [];
+    for (const [id, sub] of conn.subs) {
+      if (!(sub.channels & CH.quotes)) continue;
+      ws.subscribe(this.#quoteTopic(conn, id, sub));
+      snapshots.push(this.#d.reader.snapshot(id, now));
+    }
+    this.stats.snapshotsSent += snapshots.length;
+    this.#send(ws, snapshots);
+  }
+
+  // ---- replies ----
+
+  #reject(ws: WebSocket<Conn>, err: unknown): void {
+    const conn = ws.getUserData();
+    const code: ErrorCode = err instanceof BourseError || (typeof err === 'object' && err !== null && 'code' in err && (err as { code: string }).code in ERRORS) ? (err as BourseError).code : 'malformed_frame';
+    if (++conn.invalidStrikes >= MAX_STRIKES) return this.#close(ws, 'protocol_violation');
+    this.#send(ws, [this.#error(code, (err as Error).message)]);
+  }
+
+  #error(code: ErrorCode, message: string, msg?: ClientMessage, symbol?: string): ServerMessage {
+    this.#count('errorsByCode', code);
+    const extra: { id?: string | number; symbol?: string } = {};
+    if (msg && msg.id !== undefined) extra.id = msg.id;
+    if (symbol) extra.symbol = symbol;
+    return errorMessage(code, message, extra);
+  }
+
+  #send(ws: WebSocket<Conn>, messages: ServerMessage[]): void {
+    if (messages.length === 0) return;
+    const conn = ws.getUserData();
+    const frame = encodeFrame(conn.format, messages.length === 1 ? messages[0] : messages);
+    ws.send(frame, conn.format === 'msgpack');
+  }
+
+  #takeToken(conn: Conn): boolean {
+    const { opsPerSecond, opsBurst } = this.#d.config;
+    const now = this.#d.clock.now();
+    conn.tokens = Math.min(opsBurst, conn.tokens + ((now - conn.refilledAt) / 1000) * opsPerSecond);
+    conn.refilledAt = now;
+    // A client that has been quiet long enough to refill its bucket is forgiven.
+    if (conn.tokens >= opsBurst) conn.floodStrikes = 0;
+    if (conn.tokens < 1) return false;
+    conn.tokens -= 1;
+    return true;
+  }
+
+  #count(field: 'closesByCode' | 'errorsByCode', key: string): void {
+    this.stats[field][key] = (this.stats[field][key] ?? 0) + 1;
+  }
+}
+
+/** The JSON error shape of every HTTP answer: {"error":{"code","message"}}. */
+export function errorBody(code: ErrorCode, message?: string): string {
+  return JSON.stringify({ error: { code, message: message ?? ERRORS[code].message } });
+}
