@@ -1,0 +1,50 @@
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { test } from 'node:test';
+import { CONFIG_TABLE, loadConfig } from '../../core/config.js';
+import { hasCode } from '../../core/errors.js';
+
+test('defaults: 8080 on all interfaces, simulator feed, threads from the core count', () => {
+  const c = loadConfig({}, 2);
+  assert.equal(c.host, '0.0.0.0');
+  assert.equal(c.port, 8080);
+  assert.equal(c.feed, 'simulator');
+  assert.equal(c.gatewayThreads, 2);
+  assert.equal(c.shards, 2);
+  assert.equal(c.flushMs, 50);
+  assert.ok(Object.isFrozen(c));
+  assert.equal(loadConfig({}, 1).shards, 1);
+  assert.equal(loadConfig({}, 64).gatewayThreads, 8);
+});
+
+test('environment overrides defaults, trimmed; empty means default', () => {
+  const c = loadConfig({ PORT: ' 9001 ', FEED: 'none', FLUSH_MS: '20', HOST: '', SIM_PROFILE: 'news' }, 2);
+  assert.equal(c.port, 9001);
+  assert.equal(c.feed, 'none');
+  assert.equal(c.flushMs, 20);
+  assert.equal(c.host, '0.0.0.0');
+  assert.equal(c.simProfile, 'news');
+});
+
+for (const [env, value, fragment] of [
+  ['PORT', 'eighty', 'must be an integer'],
+  ['PORT', '70000', 'between 0 and 65535'],
+  ['FLUSH_MS', '1.5', 'must be an integer'],
+  ['FEED', 'kafka', 'must be one of simulator, none'],
+  ['GATEWAY_THREADS', '0', 'between 1 and 64'],
+  ['LOG_LEVEL', 'loud', 'must be one of'],
+  ['BACKPRESSURE_HARD_BYTES', '2048', 'greater than BACKPRESSURE_SOFT_BYTES'],
+  ['OPS_BURST', '1', 'at least OPS_PER_SECOND'],
+] as const) {
+  test(`invalid ${env}=${value} fails with config_invalid naming the variable`, () => {
+    assert.throws(
+      () => loadConfig({ [env]: value }, 2),
+      (err: Error) => hasCode(err, 'config_invalid') && err.message.startsWith(`${env}=`) && err.message.includes(fragment),
+    );
+  });
+}
+
+test('every configuration variable is documented in the README table', () => {
+  const readme = readFileSync(new URL('../../../README.md', import.meta.url), 'utf8');
+  for (const e of CONFIG_TABLE) assert.match(readme, new RegExp(`\\| \`${e.env}\` \\|`), `${e.env} missing from README`);
+});
