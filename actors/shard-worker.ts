@@ -31,7 +31,8 @@ export interface ShardWorkerData {
 export type ShardCommand =
   | { readonly type: 'attach-gateway'; readonly gateway: number; readonly port: MessagePort }
   | { readonly type: 'detach-gateway'; readonly gateway: number }
-  | { readonly type: 'stop' };
+  | { readonly type: 'stop' }
+  | { readonly type: 'fault' };
 
 const data = workerData as ShardWorkerData;
 const { config } = data;
@@ -67,6 +68,12 @@ parentPort!.on('message', (cmd: ShardCommand) => {
       break;
     case 'stop':
       stop();
+      break;
+    case 'fault':
+      // Chaos hook for supervision tests: an uncaught error on this thread.
+      setImmediate(() => {
+        throw new Error('injected shard fault');
+      });
       break;
   }
 });

@@ -1,3 +1,4 @@
+import { createServer } from 'node:net';
 import { MessageChannel, type Worker } from 'node:worker_threads';
 import {
   InterestTable,
@@ -64,7 +65,9 @@ export async function startServer(config: Config, log: Logger = createLogger(con
   const prevClose = referencePrices(universe, config);
   const backoff = { backoffMs: config.restartBackoffMs, backoffMaxMs: config.restartBackoffMaxMs, log };
 
-  let port = config.port;
+  // uSockets shares a port between threads (SO_REUSEPORT) only when the port is
+  // given, so PORT=0 with several gateways is resolved here first.
+  let port = config.port === 0 && G > 1 ? await freePort(config.host) : config.port;
   let stopping = false;
   const gatewayUp = new Map<number, boolean>();
 
@@ -152,7 +155,7 @@ export async function startServer(config: Config, log: Logger = createLogger(con
     try {
       port = await listening;
     } catch (err) {
-      await Promise.all([...gateways, ...shards].map((t) => t.terminate()));
+      await shutdown();
       throw err;
     }
   }
@@ -212,8 +215,10 @@ export async function startServer(config: Config, log: Logger = createLogger(con
       }),
     );
     if ((await Promise.race([gatewaysGone, deadline(config.shutdownTimeoutMs)])) === 'timeout') {
-      log.warn('gateways did not drain before the deadline; terminating them');
-      await Promise.all(gateways.map((t) => t.terminate()));
+      // Never terminate() a gateway: it must close its sockets itself (gateway/uws.ts).
+      log.warn('gateways did not drain before the deadline; forcing them to close their sockets');
+      for (const t of gateways) t.post({ type: 'force-stop' } satisfies GatewayCommand);
+      if ((await Promise.race([gatewaysGone, deadline(1000)])) === 'timeout') log.error('a gateway did not stop; it may be wedged');
     }
     const rest = [ingest, ...shards];
     const restGone = Promise.all(
@@ -224,6 +229,7 @@ export async function startServer(config: Config, log: Logger = createLogger(con
       }),
     );
     if ((await Promise.race([restGone, deadline(config.shutdownTimeoutMs - (Date.now() - started))])) === 'timeout') {
+      // Shards and ingest hold no sockets, so terminate() is safe for them.
       await Promise.all(rest.map((t) => t.terminate()));
     }
     log.info({ ms: Date.now() - started }, 'bourse stopped');
@@ -237,6 +243,18 @@ function referencePrices(universe: Universe, config: Config): Float64Array {
   const sim = new MarketSimulator({ universe, rate: 0, seed: config.simSeed || 1 });
   for (let id = 0; id < universe.size; id++) out[id] = sim.referencePrice(id);
   return out;
+}
+
+/** A port that is free on `host` right now (bound and released by the OS). */
+function freePort(host: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.once('error', reject);
+    srv.listen(0, host, () => {
+      const { port } = srv.address() as { port: number };
+      srv.close(() => resolve(port));
+    });
+  });
 }
 
 function once(w: Worker, event: 'message'): Promise<unknown> {

@@ -18,7 +18,7 @@ import { QuoteReader } from './quote-reader.js';
 import { registerRestRoutes } from './rest-routes.js';
 import { StreamHandler } from './stream-handler.js';
 import { Topics } from './topics.js';
-import { closeListenSocket, createApp, listenPort, type us_listen_socket } from './uws.js';
+import { closeApp, closeListenSocket, createApp, listenPort, type us_listen_socket } from './uws.js';
 
 /** What the supervisor hands a gateway thread. */
 export interface GatewayWorkerData {
@@ -37,6 +37,8 @@ export type GatewayCommand =
   | { readonly type: 'attach-shard'; readonly shard: number; readonly port: MessagePort }
   | { readonly type: 'detach-shard'; readonly shard: number }
   | { readonly type: 'drain' }
+  | { readonly type: 'force-stop' }
+  | { readonly type: 'fault' }
   | { readonly type: 'stats'; readonly id: number };
 
 /** Gateway → supervisor messages. */
@@ -91,6 +93,15 @@ parentPort!.on('message', (cmd: GatewayCommand) => {
     case 'drain':
       drain();
       break;
+    case 'force-stop':
+      exit(0, 'forced stop');
+      break;
+    case 'fault':
+      // Chaos hook for supervision tests: an uncaught error on this thread.
+      setImmediate(() => {
+        throw new Error('injected gateway fault');
+      });
+      break;
     case 'stats':
       post({ type: 'stats', id: cmd.id, stats: { connections: stream.connections, stream: stream.stats, fanout: fanout.stats, gateTimeouts: gate.timeouts, lockRetries: reader.retries } });
       break;
@@ -115,19 +126,36 @@ function drain(): void {
     clearInterval(check);
     clearInterval(housekeeping);
     for (const p of shards.values()) p.close();
-    status.set(name, ThreadState.down);
     log.info({ stats: stream.stats }, 'gateway drained');
     post({ type: 'drained' });
-    // Keep-alive HTTP sockets would hold the loop open; the listen socket is closed, so ending the thread is safe.
-    setImmediate(() => process.exit(0));
+    exit(0, 'drained');
   }, 10);
 }
+
+/** Ends this thread the only safe way: every socket closed first (see uws.ts). */
+function exit(code: number, why: string): never {
+  closeApp(app);
+  status.set(name, ThreadState.down);
+  if (code !== 0) log.error({ code, why }, 'gateway exiting');
+  process.exit(code);
+}
+
+// Supervision: a crash closes every socket (clients see 1006 and reconnect) and
+// ends the thread with code 1; the supervisor restarts it with backoff.
+process.on('uncaughtException', (err) => {
+  log.fatal({ err }, 'gateway crashed');
+  exit(1, 'uncaught exception');
+});
+process.on('unhandledRejection', (err) => {
+  log.fatal({ err }, 'gateway crashed');
+  exit(1, 'unhandled rejection');
+});
 
 app.listen(config.host, data.port, (sock) => {
   if (!sock) {
     log.fatal({ host: config.host, port: data.port }, 'cannot listen');
     post({ type: 'listen-failed', host: config.host, port: data.port });
-    return;
+    exit(3, 'cannot listen');
   }
   listenSocket = sock;
   status.set(name, ThreadState.ready);

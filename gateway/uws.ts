@@ -16,3 +16,17 @@ export const closeListenSocket = (s: uWS.us_listen_socket): void => uWS.us_liste
 export const listenPort = (s: uWS.us_listen_socket): number => uWS.us_socket_local_port(s as unknown as uWS.us_socket);
 
 export const COMPRESSION_DISABLED = uWS.DISABLED;
+
+/*
+ * Thread exit rule (measured on this uWS build with Node 20): a worker thread
+ * that ends while its App still holds any socket — listen, WebSocket or
+ * keep-alive HTTP — aborts the whole process in uv_loop_close. Worker.terminate()
+ * from outside does the same. So a gateway thread always ends itself, and only
+ * after closeApp(): on graceful drain, on a forced stop, and on a crash
+ * (uncaughtException handler).
+ */
+
+/** Closes every socket of the app (listen, WebSocket, HTTP keep-alive) so the thread may end. */
+export const closeApp = (app: uWS.TemplatedApp): void => {
+  (app as unknown as { close(): void }).close();
+};

@@ -1,0 +1,51 @@
+import { loadConfig, createLogger, TICK_FIELDS, writeTick, TickKind, type Tick } from '../../core/index.js';
+import { startServer, type ServerHandle } from '../../cli/supervisor.js';
+
+/**
+ * Starts a real Bourse (all threads) in this process on 127.0.0.1:0.
+ * Defaults suit deterministic tests: no feed (ticks are injected), 2 gateways,
+ * 2 shards, silent logs. Always stop() it (t.after / finally).
+ */
+export async function startTestServer(env: Record<string, string> = {}): Promise<ServerHandle> {
+  const config = loadConfig({ HOST: '127.0.0.1', PORT: '0', FEED: 'none', GATEWAY_THREADS: '2', SHARDS: '2', LOG_LEVEL: 'silent', UNIVERSE_SIZE: '200', ...env });
+  return startServer(config, createLogger(config.logLevel, { thread: 'test-main' }));
+}
+
+/** Tick records for `ticks` (fields not given default to a plausible trade). */
+export function tickRecords(ticks: Partial<Tick>[]): Float64Array {
+  const out = new Float64Array(ticks.length * TICK_FIELDS);
+  ticks.forEach((t, i) =>
+    writeTick(out, i, {
+      symbol: 0,
+      kind: TickKind.trade,
+      price: 100,
+      size: 100,
+      bid: 0,
+      ask: 0,
+      bidSize: 0,
+      askSize: 0,
+      eventTs: Date.now(),
+      arrival: 0,
+      sourceSeq: 0,
+      ...t,
+    }),
+  );
+  return out;
+}
+
+/** Injects one trade per symbol at `price`. */
+export function injectTrades(server: ServerHandle, symbols: string[], price: number, size = 100): void {
+  const recs = tickRecords(symbols.map((s) => ({ symbol: server.universe.id(s), price, size, kind: TickKind.trade })));
+  server.inject(recs, symbols.length);
+}
+
+export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+/** Polls `cond` until true or `ms` elapse. */
+export async function until(cond: () => boolean, ms = 5000, what = 'condition'): Promise<void> {
+  const end = Date.now() + ms;
+  while (!cond()) {
+    if (Date.now() > end) throw new Error(`timed out after ${ms} ms waiting for ${what}`);
+    await sleep(10);
+  }
+}
