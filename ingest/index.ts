@@ -1,0 +1,5 @@
+export * from './market-simulator.js';
+export * from './random.js';
+export * from './sec/company-tickers-file.js';
+export * from './simulator-feed-source.js';
+export * from './universe-loader.js';
