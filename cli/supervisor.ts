@@ -65,9 +65,10 @@ export async function startServer(config: Config, log: Logger = createLogger(con
   const prevClose = referencePrices(universe, config);
   const backoff = { backoffMs: config.restartBackoffMs, backoffMaxMs: config.restartBackoffMaxMs, log };
 
-  // uSockets shares a port between threads (SO_REUSEPORT) only when the port is
-  // given, so PORT=0 with several gateways is resolved here first.
-  let port = config.port === 0 && G > 1 ? await freePort(config.host) : config.port;
+  // uSockets sets SO_REUSEPORT only when the port is given: PORT=0 is resolved
+  // here first, so gateways can share the port and a restarted gateway can bind
+  // again while the old one's closed connections sit in TIME_WAIT.
+  let port = config.port === 0 ? await freePort(config.host) : config.port;
   let stopping = false;
   const gatewayUp = new Map<number, boolean>();
 

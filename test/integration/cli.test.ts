@@ -1,0 +1,56 @@
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { test } from 'node:test';
+import { TestClient } from '../helpers/ws-client.js';
+
+const BIN = new URL('../../../bin/bourse.js', import.meta.url).pathname;
+
+function run(env: Record<string, string>, args = ['serve']) {
+  const child = spawn(process.execPath, [BIN, ...args], { env: { ...process.env, LOG_LEVEL: 'warn', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (d) => (stdout += d));
+  child.stderr.on('data', (d) => (stderr += d));
+  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  return { child, exited, out: () => stdout, err: () => stderr };
+}
+
+test('bourse serve: SIGTERM drains clients with 4000 and exits 0', async () => {
+  const p = run({ HOST: '127.0.0.1', PORT: '0', SIM_RATE: '2000', UNIVERSE_SIZE: '100', SHUTDOWN_TIMEOUT_MS: '5000' });
+  try {
+    const port = await new Promise<number>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`no listening line: ${p.out()} ${p.err()}`)), 15000);
+      p.child.stdout.on('data', () => {
+        const m = /listening on http:\/\/[^:]+:(\d+)/.exec(p.out());
+        if (m) {
+          clearTimeout(timer);
+          resolve(Number(m[1]));
+        }
+      });
+    });
+    const c = await TestClient.connect(port, 'msgpack');
+    c.send({ op: 'subscribe', symbols: ['AAPL'] });
+    await c.next((m) => m.type === 'quote', 5000);
+    p.child.kill('SIGTERM');
+    const closed = await c.closed;
+    assert.equal(closed.code, 4000);
+    assert.equal(await p.exited, 0, p.err());
+  } finally {
+    p.child.kill('SIGKILL');
+  }
+});
+
+test('bourse serve: an invalid variable exits 2 and names the variable', async () => {
+  const p = run({ PORT: 'eighty' });
+  assert.equal(await p.exited, 2);
+  assert.match(p.err(), /config_invalid: PORT="eighty" must be an integer/);
+});
+
+test('bourse: unknown command exits 2 with usage; env lists the variables', async () => {
+  const bad = run({}, ['frobnicate']);
+  assert.equal(await bad.exited, 2);
+  assert.match(bad.err(), /unknown command/);
+  const env = run({}, ['env']);
+  assert.equal(await env.exited, 0);
+  assert.match(env.out(), /FLUSH_MS\s+50/);
+});
