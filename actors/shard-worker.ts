@@ -51,6 +51,11 @@ const shard = new Shard({
   clock: systemClock,
   indicatorWindow: config.indicatorWindow,
   prevClose: data.prevClose,
+  onActorError: (symbolId, err) => {
+    // Log the first few and then every thousandth, so a systematic bug is visible without flooding.
+    const n = shard.stats.actorErrors;
+    if (n <= 5 || n % 1000 === 0) log.error({ err, symbol: universe.symbol(symbolId), count: n }, 'actor failed on a tick; resumed');
+  },
 });
 
 const gateways = new Map<number, MessagePort>();

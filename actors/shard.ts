@@ -27,11 +27,15 @@ export interface ShardOptions {
   readonly indicatorWindow: number;
   /** Previous close per symbol id (NaN = unknown). */
   readonly prevClose?: Float64Array;
+  /** Told about an actor that threw while applying a tick (the shard resumes it). */
+  readonly onActorError?: (symbolId: number, err: unknown) => void;
 }
 
 export interface ShardStats {
   ticks: number;
   misrouted: number;
+  /** Ticks whose actor threw; the actor was resumed (supervision choice: resume). */
+  actorErrors: number;
   flushes: number;
   framesPerFlush: number;
   lastFlushMs: number;
@@ -50,7 +54,7 @@ export interface ShardStats {
  */
 export class Shard {
   readonly index: number;
-  readonly stats: ShardStats = { ticks: 0, misrouted: 0, flushes: 0, framesPerFlush: 0, lastFlushMs: 0 };
+  readonly stats: ShardStats = { ticks: 0, misrouted: 0, actorErrors: 0, flushes: 0, framesPerFlush: 0, lastFlushMs: 0 };
   readonly #o: ShardOptions;
   /** actors[slot]; slot order = directory.symbolsOf[shard]. */
   readonly #actors: TickerActor[];
@@ -82,7 +86,14 @@ export class Shard {
       return;
     }
     this.stats.ticks++;
-    this.#actors[d.slotOf[id]].apply(view, offset);
+    try {
+      this.#actors[d.slotOf[id]].apply(view, offset);
+    } catch (err) {
+      // Supervision choice for an actor: resume. One bad tick must not take the
+      // other symbols of the shard down; the error is counted and reported.
+      this.stats.actorErrors++;
+      this.#o.onActorError?.(id, err);
+    }
   };
 
   /** The actor for a symbol id owned by this shard (tests, debug). */
