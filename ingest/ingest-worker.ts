@@ -11,7 +11,7 @@ import {
   type Config,
   type FeedSource,
 } from '../core/index.js';
-import { TickRing } from '../core/tick-ring.js';
+import { TickRing } from '../actors/tick-ring.js';
 import { SimulatorFeedSource } from './simulator-feed-source.js';
 import { TickRouter } from './tick-router.js';
 
