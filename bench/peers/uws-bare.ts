@@ -1,0 +1,203 @@
+/**
+ * uws-bare: the least a server can do to speak the Bourse stream protocol, as
+ * a yardstick for the load generator (`npm run bench:ws -- --target uws-bare`).
+ *
+ * One thread, one uWebSockets.js App, no actors, no shards. Every FLUSH_MS it
+ * moves every symbol's price and publishes one quote frame per symbol to the
+ * symbol's topic, so a client subscribed to K symbols receives K frames per
+ * flush. Whatever the generator measures here is its ceiling: Bourse proper
+ * can only deliver less.
+ *
+ * Speaks the protocol v1 subset the generator uses: GET /readyz, GET /healthz,
+ * GET /v1/symbols, and WebSocket /v1/stream with the bourse.v1.json
+ * sub-protocol (subscribe → one snapshot per symbol, then quotes; ping → pong;
+ * other ops → an error frame).
+ *
+ * Environment: PORT (0 = any free port), HOST, FLUSH_MS, UNIVERSE_SIZE.
+ * Prints {"event":"listening","port":N} on stdout once listening. SIGTERM or
+ * SIGINT close every socket with 4000 (server shutting down) and exit.
+ */
+import uWS from 'uWebSockets.js';
+
+const SUBPROTOCOL = 'bourse.v1.json';
+const MAX_BACKPRESSURE = 512 * 1024; // past this uWS skips a subscriber's frames: the client sees seq gaps
+
+function envInt(name: string, fallback: number, min: number, max: number): number {
+  const raw = process.env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const v = Number(raw);
+  if (!Number.isInteger(v) || v < min || v > max) {
+    process.stderr.write(`uws-bare: ${name} must be an integer from ${min} to ${max}, got ${JSON.stringify(raw)}\n`);
+    process.exit(2);
+  }
+  return v;
+}
+
+const host = process.env.HOST || '127.0.0.1';
+const port = envInt('PORT', 0, 0, 65535);
+const flushMs = envInt('FLUSH_MS', 50, 1, 60_000);
+const universeSize = envInt('UNIVERSE_SIZE', 500, 1, 100_000);
+
+/** Synthetic four-letter tickers: AAAA, AAAB, ... (valid Bourse symbols). */
+function ticker(i: number): string {
+  let s = '';
+  for (let k = 0; k < 4; k++, i = Math.floor(i / 26)) s = String.fromCharCode(65 + (i % 26)) + s;
+  return s;
+}
+
+interface SymbolState {
+  readonly symbol: string;
+  seq: number;
+  last: number;
+  open: number;
+  high: number;
+  low: number;
+  volume: number;
+}
+
+const symbols = Array.from({ length: universeSize }, (_, i) => ticker(i));
+const states = new Map<string, SymbolState>();
+for (const symbol of symbols) {
+  const p = 20 + Math.random() * 480;
+  states.set(symbol, { symbol, seq: 0, last: p, open: p, high: p, low: p, volume: 0 });
+}
+const symbolsBody = JSON.stringify({ symbols });
+
+const now = (): number => performance.timeOrigin + performance.now();
+const r4 = (x: number): number => Math.round(x * 1e4) / 1e4;
+
+/** The same fields as a Bourse quote (core/protocol/messages.ts), so frames are the same size. */
+function quoteFields(s: SymbolState, size: number): Record<string, number | null> {
+  const spread = r4(s.last * 0.0002);
+  return {
+    last: r4(s.last), lastSize: size, bid: r4(s.last - spread), ask: r4(s.last + spread), bidSize: 100, askSize: 200,
+    open: r4(s.open), high: r4(s.high), low: r4(s.low), prevClose: r4(s.open), change: r4(s.last - s.open),
+    changePct: r4(((s.last - s.open) / s.open) * 100), volume: s.volume, vwap: r4((s.high + s.low + s.last) / 3),
+    sma: r4(s.last), ema: r4(s.last), volatility: 0.2,
+  };
+}
+
+/** "0000".."9999": four decimals by table lookup (see price()). */
+const FRACTIONS = Array.from({ length: 10_000 }, (_, i) => String(i).padStart(4, '0'));
+
+/**
+ * A price with four decimals. Number-to-string of an arbitrary double costs
+ * ~130 ns; 15 prices × 500 symbols made the peer's flush, and so its share of
+ * the measured latency, milliseconds long. Integer formatting is several times cheaper.
+ */
+function price(x: number): string {
+  const t = Math.round(Math.abs(x) * 1e4);
+  return `${x < 0 ? '-' : ''}${Math.floor(t / 1e4)}.${FRACTIONS[t % 1e4]}`;
+}
+
+/** A quote frame with the fields of quoteFields, in order; ta is preformatted once per flush. */
+function quoteFrame(s: SymbolState, size: number, ta: string): string {
+  const l = price(s.last);
+  const spread = s.last * 0.0002;
+  const o = price(s.open);
+  return (
+    `{"type":"quote","symbol":"${s.symbol}","seq":${s.seq},"ts":${ta},"ta":${ta},"last":${l},"lastSize":${size},` +
+    `"bid":${price(s.last - spread)},"ask":${price(s.last + spread)},"bidSize":100,"askSize":200,"open":${o},` +
+    `"high":${price(s.high)},"low":${price(s.low)},"prevClose":${o},"change":${price(s.last - s.open)},` +
+    `"changePct":${price(((s.last - s.open) / s.open) * 100)},"volume":${s.volume},` +
+    `"vwap":${price((s.high + s.low + s.last) / 3)},"sma":${l},"ema":${l},"volatility":0.2}`
+  );
+}
+
+const app = uWS.App();
+const sockets = new Set<uWS.WebSocket<unknown>>();
+
+function send(ws: uWS.WebSocket<unknown>, msg: object): void {
+  ws.send(JSON.stringify(msg), false, false);
+}
+
+function onClientMessage(ws: uWS.WebSocket<unknown>, data: ArrayBuffer, isBinary: boolean): void {
+  let m: { op?: unknown; symbols?: unknown; id?: unknown };
+  try {
+    if (isBinary) throw new Error('binary');
+    m = JSON.parse(Buffer.from(data).toString('utf8'));
+  } catch {
+    send(ws, { type: 'error', code: 'malformed_frame', message: 'expected a JSON text frame' });
+    return;
+  }
+  if (m.op === 'ping') {
+    send(ws, { type: 'pong', ts: now(), ...(m.id === undefined ? {} : { id: m.id }) });
+    return;
+  }
+  if (m.op !== 'subscribe' || !Array.isArray(m.symbols)) {
+    send(ws, { type: 'error', code: 'unknown_op', message: 'uws-bare speaks subscribe and ping only' });
+    return;
+  }
+  const ts = now();
+  for (const sym of m.symbols) {
+    const s = typeof sym === 'string' ? states.get(sym.toUpperCase()) : undefined;
+    if (!s) {
+      send(ws, { type: 'error', code: 'unknown_symbol', message: `unknown symbol ${JSON.stringify(sym)}`.slice(0, 80) });
+      continue;
+    }
+    ws.subscribe(s.symbol);
+    send(ws, { type: 'snapshot', symbol: s.symbol, seq: s.seq, ts, name: `${s.symbol} Inc.`, exchange: 'BARE', bar: null, ...quoteFields(s, 0) });
+  }
+}
+
+app.ws('/v1/stream', {
+  compression: uWS.DISABLED,
+  maxPayloadLength: 64 * 1024,
+  maxBackpressure: MAX_BACKPRESSURE,
+  idleTimeout: 120,
+  sendPingsAutomatically: true,
+  upgrade: (res, req, context) => {
+    const offered = req.getHeader('sec-websocket-protocol').split(',').map((p) => p.trim());
+    if (!offered.includes(SUBPROTOCOL)) {
+      res.writeStatus('400 Bad Request').end(`sub-protocol ${SUBPROTOCOL} required\n`);
+      return;
+    }
+    res.upgrade({}, req.getHeader('sec-websocket-key'), SUBPROTOCOL, req.getHeader('sec-websocket-extensions'), context);
+  },
+  open: (ws) => void sockets.add(ws),
+  message: onClientMessage,
+  close: (ws) => void sockets.delete(ws),
+});
+
+app.get('/readyz', (res) => void res.end('ready\n'));
+app.get('/healthz', (res) => void res.end('ok\n'));
+app.get('/v1/symbols', (res) => void res.writeHeader('content-type', 'application/json').end(symbolsBody));
+app.any('/*', (res) => void res.writeStatus('404 Not Found').end('not found\n'));
+
+/** One flush: every symbol takes a random step and its quote goes to its topic. */
+function flush(): void {
+  const ta = String(now());
+  for (const s of states.values()) {
+    s.last = Math.max(0.01, s.last * (1 + (Math.random() - 0.5) * 0.002));
+    s.high = Math.max(s.high, s.last);
+    s.low = Math.min(s.low, s.last);
+    const size = 1 + Math.floor(Math.random() * 500);
+    s.volume += size;
+    s.seq += 1;
+    app.publish(s.symbol, quoteFrame(s, size, ta), false, false);
+  }
+}
+
+let listenSocket: uWS.us_listen_socket | null = null;
+let timer: NodeJS.Timeout | undefined;
+
+app.listen(host, port, (sock) => {
+  if (!sock) {
+    process.stderr.write(`uws-bare: cannot listen on ${host}:${port}\n`);
+    process.exit(1);
+  }
+  listenSocket = sock;
+  timer = setInterval(flush, flushMs);
+  process.stdout.write(`${JSON.stringify({ event: 'listening', port: uWS.us_socket_local_port(sock as unknown as uWS.us_socket) })}\n`);
+});
+
+function shutdown(): void {
+  clearInterval(timer);
+  // Close the listen socket first: exiting with it open can abort inside uWS.
+  if (listenSocket) uWS.us_listen_socket_close(listenSocket);
+  listenSocket = null;
+  for (const ws of [...sockets]) ws.end(4000, 'server shutting down');
+  setTimeout(() => process.exit(0), 500).unref();
+}
+process.once('SIGTERM', shutdown);
+process.once('SIGINT', shutdown);
