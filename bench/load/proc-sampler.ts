@@ -1,0 +1,107 @@
+import { readFileSync } from 'node:fs';
+
+/**
+ * Samples a process's CPU time and resident memory from /proc (Linux). CPU
+ * covers every thread of the process, so a multi-threaded server's usage can
+ * exceed one core.
+ */
+
+/** USER_HZ: the unit of utime/stime in /proc/<pid>/stat; 100 on every mainstream Linux build. */
+const CLOCK_TICKS_PER_S = 100;
+
+export interface ProcSample {
+  /** performance.now() when taken, ms. */
+  readonly t: number;
+  /** User + system CPU time so far, seconds. */
+  readonly cpuS: number;
+  readonly rssKb: number;
+  readonly threads: number;
+}
+
+/** One sample, or undefined when the process is gone. */
+export function readProcSample(pid: number): ProcSample | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+    return { t: performance.now(), ...parseStat(stat), rssKb: parseRssKb(status) };
+  } catch {
+    return undefined;
+  }
+}
+
+/** Fields of /proc/<pid>/stat after the command name (which may hold spaces and parentheses). */
+export function parseStat(stat: string): { cpuS: number; threads: number } {
+  const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  // f[0] is field 3 (state), so field n is f[n - 3]: utime 14, stime 15, num_threads 20.
+  const utime = Number(f[11]);
+  const stime = Number(f[12]);
+  const threads = Number(f[17]);
+  if (!Number.isFinite(utime) || !Number.isFinite(stime)) throw new Error('unexpected /proc/<pid>/stat format');
+  return { cpuS: (utime + stime) / CLOCK_TICKS_PER_S, threads };
+}
+
+export function parseRssKb(status: string): number {
+  const m = /^VmRSS:\s+(\d+)\s+kB/m.exec(status);
+  return m ? Number(m[1]) : 0;
+}
+
+/** CPU used between two samples, in cores (1.0 = one core busy all the time). */
+export function cpuCores(a: ProcSample, b: ProcSample): number {
+  const dt = (b.t - a.t) / 1000;
+  return dt > 0 ? (b.cpuS - a.cpuS) / dt : 0;
+}
+
+/** Takes a sample every intervalMs until stopped; keeps them all (one per second is small). */
+export class ProcSampler {
+  readonly samples: ProcSample[] = [];
+  readonly #pid: number;
+  #timer: NodeJS.Timeout | undefined;
+
+  constructor(pid: number, intervalMs = 1000) {
+    this.#pid = pid;
+    this.sample();
+    this.#timer = setInterval(() => this.sample(), intervalMs);
+    this.#timer.unref();
+  }
+
+  /** Takes a sample now (also recorded in `samples`). */
+  sample(): ProcSample | undefined {
+    const s = readProcSample(this.#pid);
+    if (s) this.samples.push(s);
+    return s;
+  }
+
+  get maxRssKb(): number {
+    return this.samples.reduce((m, s) => Math.max(m, s.rssKb), 0);
+  }
+
+  stop(): void {
+    clearInterval(this.#timer);
+    this.#timer = undefined;
+  }
+}
+
+/** Machine-wide CPU time so far (first line of /proc/stat), seconds, summed over all cores. */
+export interface MachineCpuSample {
+  readonly t: number;
+  readonly busyS: number;
+}
+
+export function readMachineCpu(): MachineCpuSample | undefined {
+  try {
+    return { t: performance.now(), busyS: parseMachineBusyS(readFileSync('/proc/stat', 'utf8')) };
+  } catch {
+    return undefined;
+  }
+}
+
+/** Busy time from /proc/stat's "cpu" line: everything but idle and iowait. */
+export function parseMachineBusyS(stat: string): number {
+  const line = stat.slice(0, stat.indexOf('\n'));
+  const [label, ...fields] = line.trim().split(/\s+/);
+  if (label !== 'cpu') throw new Error('unexpected /proc/stat format');
+  // user nice system idle iowait irq softirq steal (guest time is already inside user).
+  const v = fields.slice(0, 8).map(Number);
+  const busy = v[0] + v[1] + v[2] + v[5] + v[6] + v[7];
+  return busy / CLOCK_TICKS_PER_S;
+}
