@@ -1,0 +1,63 @@
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { describe, it } from 'node:test';
+import { splitConnections } from '../../bench/load/client-fleet.js';
+import { parseMachineBusyS, parseRssKb, parseStat } from '../../bench/load/proc-sampler.js';
+import { insertRow, SECTION_HEADING } from '../../bench/load/results-docs.js';
+
+describe('docs/benchmarks.md rows', () => {
+  it('creates the file with our section and table', () => {
+    const doc = insertRow(undefined, '| row 1 |');
+    assert.match(doc, /^# Benchmarks\n/);
+    assert.ok(doc.includes(SECTION_HEADING));
+    assert.match(doc, /\| Date \(UTC\) \|.*\n\|---.*\n\| row 1 \|\n$/);
+  });
+
+  it('appends after the last row of our table', () => {
+    const doc = insertRow(insertRow(undefined, '| row 1 |'), '| row 2 |');
+    assert.match(doc, /\| row 1 \|\n\| row 2 \|\n$/);
+  });
+
+  it('leaves other sections alone, before and after ours', () => {
+    const before = '# Benchmarks\n\nIntro.\n\n## Transport\n\n| a |\n|---|\n| t1 |\n';
+    const ours = insertRow(before, '| row 1 |');
+    const after = `${ours}\n## Later section\n\n| b |\n|---|\n| l1 |\n`;
+    const doc = insertRow(after, '| row 2 |');
+    assert.ok(doc.startsWith(before), 'text before our section is unchanged');
+    assert.ok(doc.endsWith('## Later section\n\n| b |\n|---|\n| l1 |\n'), 'text after our section is unchanged');
+    assert.match(doc, /\| row 1 \|\n\| row 2 \|\n\n## Later section/);
+    assert.equal(doc.match(/\| t1 \|/g)?.length, 1);
+  });
+
+  it('puts a fresh table back if ours was deleted by hand', () => {
+    const doc = insertRow(`# B\n\n${SECTION_HEADING}\n\nJust prose.\n`, '| row 1 |');
+    assert.match(doc, /Just prose\.\n\n\| Date \(UTC\) \|.*\n\|---.*\n\| row 1 \|\n$/);
+  });
+});
+
+describe('/proc parsing', () => {
+  it('reads CPU and threads from /proc/<pid>/stat even with odd command names', () => {
+    const stat = '4242 (node (MainThread) x) S 1 4242 4242 0 -1 4194560 100 0 0 0 250 50 0 0 20 0 11 0 123 456 789';
+    assert.deepEqual(parseStat(stat), { cpuS: 3, threads: 11 });
+  });
+
+  it('reads VmRSS from /proc/<pid>/status', () => {
+    assert.equal(parseRssKb('Name:\tnode\nVmRSS:\t  123456 kB\nThreads:\t11\n'), 123_456);
+    assert.equal(parseRssKb('Name:\tzombie\n'), 0);
+  });
+
+  it('counts machine busy time without idle and iowait', () => {
+    assert.equal(parseMachineBusyS('cpu  100 10 50 1000 30 5 5 0 0 0\ncpu0 1 2 3\n'), 1.7);
+  });
+
+  it('reads this process from the real /proc', () => {
+    assert.ok(parseStat(readFileSync('/proc/self/stat', 'utf8')).threads >= 1);
+  });
+});
+
+describe('splitting connections over client processes', () => {
+  it('gives every process an even share with contiguous offsets', () => {
+    assert.deepEqual(splitConnections(10, 3), [{ offset: 0, count: 4 }, { offset: 4, count: 3 }, { offset: 7, count: 3 }]);
+    assert.deepEqual(splitConnections(5000, 1), [{ offset: 0, count: 5000 }]);
+  });
+});
