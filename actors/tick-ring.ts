@@ -75,6 +75,7 @@ export class TickRing {
   readonly #data: Float64Array;
   readonly #mask: number;
   #draining = false;
+  #keepAlive: ReturnType<typeof setInterval> | undefined;
 
   static byteLength(capacityRecords: number): number {
     if (!Number.isInteger(capacityRecords) || capacityRecords < 2 || capacityRecords > MAX_CAPACITY || (capacityRecords & (capacityRecords - 1)) !== 0) {
@@ -254,11 +255,12 @@ export class TickRing {
       Atomics.store(h, word, 0);
       return Promise.resolve(r.value);
     }
-    // A pending waitAsync does not keep Node's event loop alive: without this
-    // handle a thread whose only work is waiting on the ring would just exit.
-    const keepAlive = setInterval(noop, 1 << 30);
+    // A pending waitAsync does not keep Node's event loop alive: without a
+    // ref'd handle a thread whose only work is waiting on the ring would just
+    // exit. One idle interval per ring, ref'd only while we sleep.
+    const keepAlive = (this.#keepAlive ??= setInterval(noop, 1 << 30).unref()).ref();
     return r.value.then((v) => {
-      clearInterval(keepAlive);
+      keepAlive.unref();
       // After a timeout the flag may still say "asleep": clear it so the other
       // side stops paying for notifies. (Racing its CAS is harmless.)
       if (v === 'timed-out') Atomics.store(h, word, 0);
