@@ -42,11 +42,17 @@ const universe = new Universe(data.companies);
 const directory = new SymbolDirectory(universe, config.shards);
 const status = new ThreadStatus(data.status, threadSlots(config.gatewayThreads, config.shards));
 const ring = new TickRing(data.ring);
+const table = new QuoteTable(data.quoteTable);
+// The supervisor starts a shard only after the previous thread for it has
+// exited, so no other writer lives: close a write section a killed predecessor
+// may have left open (the record it was copying, if any, is reset).
+const recovered = table.recover();
+if (recovered !== null) log.warn({ slot: recovered }, 'closed a write section left open by the previous shard thread');
 const shard = new Shard({
   shard: data.shard,
   universe,
   directory,
-  table: new QuoteTable(data.quoteTable),
+  table,
   interest: new InterestTable(data.interest, config.gatewayThreads, universe.size),
   clock: systemClock,
   indicatorWindow: config.indicatorWindow,
