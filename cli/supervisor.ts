@@ -69,6 +69,9 @@ export async function startServer(config: Config, log: Logger = createLogger(con
   // here first, so gateways can share the port and a restarted gateway can bind
   // again while the old one's closed connections sit in TIME_WAIT.
   let port = config.port === 0 ? await freePort(config.host) : config.port;
+  // SO_REUSEPORT would also let a second server (same user) share a busy port
+  // and silently take half its connections: fail fast instead.
+  if (config.port !== 0) await assertPortFree(config.host, port);
   let stopping = false;
   const gatewayUp = new Map<number, boolean>();
 
@@ -244,6 +247,17 @@ function referencePrices(universe: Universe, config: Config): Float64Array {
   const sim = new MarketSimulator({ universe, rate: 0, seed: config.simSeed || 1 });
   for (let id = 0; id < universe.size; id++) out[id] = sim.referencePrice(id);
   return out;
+}
+
+/** Binds `port` without SO_REUSEPORT and releases it; rejects with a clear error if something listens there. */
+function assertPortFree(host: string, port: number): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.once('error', (err: NodeJS.ErrnoException) =>
+      reject(new Error(err.code === 'EADDRINUSE' ? `${host}:${port} is already in use (another server is listening there)` : `cannot bind ${host}:${port}: ${err.message}`)),
+    );
+    srv.listen(port, host, () => srv.close(() => resolve()));
+  });
 }
 
 /** A port that is free on `host` right now (bound and released by the OS). */

@@ -54,3 +54,17 @@ test('bourse: unknown command exits 2 with usage; env lists the variables', asyn
   assert.equal(await env.exited, 0);
   assert.match(env.out(), /FLUSH_MS\s+50/);
 });
+
+test('bourse serve: a port another server listens on is refused, not silently shared', async () => {
+  const { createServer } = await import('node:net');
+  const busy = createServer();
+  await new Promise<void>((r) => busy.listen(0, '127.0.0.1', r));
+  const { port } = busy.address() as { port: number };
+  try {
+    const p = run({ HOST: '127.0.0.1', PORT: String(port) });
+    assert.equal(await p.exited, 1);
+    assert.match(p.err(), /already in use/);
+  } finally {
+    busy.close();
+  }
+});
