@@ -1,6 +1,7 @@
 import {
   FrameBatchWriter,
   FrameKind,
+  QUOTE_FIELDS,
   QuoteField as Q,
   barMessage,
   encodeFrame,
@@ -64,7 +65,7 @@ export class Shard {
     this.#o = o;
     this.index = o.shard;
     const ids = o.directory.symbolsOf[o.shard];
-    const scratch = new Float64Array(Q.reserved + 1);
+    const scratch = new Float64Array(QUOTE_FIELDS);
     this.#actors = Array.from(ids, (id, slot) => {
       const opts = { symbolId: id, indicatorWindow: o.indicatorWindow, prevClose: o.prevClose?.[id] };
       // A restarted shard finds its last published state in the shared table: resume from it so seq keeps increasing.

@@ -46,7 +46,8 @@ export const QuoteField = {
   arrival: 25,
   /** Last event time from the source. */
   eventTs: 26,
-  reserved: 27,
+  /** Highest source sequence applied (redelivery dedupe survives a shard restart through the table). */
+  sourceSeq: 27,
 } as const;
 
 export const QUOTE_FIELDS = 28;
@@ -60,5 +61,6 @@ export function emptyQuoteRecord(): Float64Array {
   r[QuoteField.trades] = 0;
   r[QuoteField.barVolume] = 0;
   r[QuoteField.barTrades] = 0;
+  r[QuoteField.sourceSeq] = 0;
   return r;
 }
