@@ -71,7 +71,7 @@ describe('QuoteTable single-threaded semantics', () => {
     assert.deepEqual(out, record(3));
     t.read(1, out);
     assert.equal(out[QuoteField.seq], 100);
-    assert.equal(out[QuoteField.reserved], 100 + QuoteField.reserved);
+    assert.equal(out[QuoteField.sourceSeq], 100 + QuoteField.sourceSeq);
 
     t.beginWrite();
     t.endWrite();
