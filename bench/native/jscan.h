@@ -1,9 +1,10 @@
 /*
  * A cheap scan of Bourse server frames: a frame holds one JSON object or an
  * array of objects, and the generator needs only a few top-level fields of
- * each ("type", "symbol", "seq", "ta", "code"). This is not a JSON parser: it
- * tracks string and nesting boundaries so nested objects (a snapshot's "bar")
- * cannot be mistaken for message fields, and it reads just the values it wants.
+ * each ("type", "symbol", "seq", "ta", "code"). This is not a validating JSON
+ * parser: it walks key/value pairs of each message object, reads the values
+ * it wants and skips the others whole (strings, numbers, nested objects such
+ * as a snapshot's "bar"), so nested keys are never mistaken for fields.
  * Malformed input never reads outside [p, p+n); it only yields odd messages.
  */
 #ifndef WSLOAD_JSCAN_H
@@ -35,7 +36,8 @@ typedef struct {
 typedef void (*jmsg_fn)(void *ctx, const jmsg_t *m);
 
 /*
- * Calls fn once per message in the frame. A single-object frame stops early
+ * Calls fn once per message object in the frame (also for one cut short,
+ * with the fields found so far). A single-object frame stops early
  * once type, symbol, seq and ta are known (the rest of a quote is skipped).
  * Returns the number of messages seen.
  */
