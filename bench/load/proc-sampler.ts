@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 
 /**
  * Samples a process's CPU time and resident memory from /proc (Linux). CPU
@@ -104,4 +104,38 @@ export function parseMachineBusyS(stat: string): number {
   const v = fields.slice(0, 8).map(Number);
   const busy = v[0] + v[1] + v[2] + v[5] + v[6] + v[7];
   return busy / CLOCK_TICKS_PER_S;
+}
+
+/** CPU seconds so far of every process on the machine, by pid (kernel threads included). */
+export interface ProcessTable {
+  readonly t: number;
+  readonly procs: ReadonlyMap<number, { readonly comm: string; readonly cpuS: number }>;
+}
+
+export function readProcessTable(): ProcessTable {
+  const procs = new Map<number, { comm: string; cpuS: number }>();
+  for (const name of readdirSync('/proc')) {
+    const pid = Number(name);
+    if (!Number.isInteger(pid)) continue;
+    try {
+      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+      procs.set(pid, { comm: stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')')), cpuS: parseStat(stat).cpuS });
+    } catch {
+      // exited between readdir and read
+    }
+  }
+  return { t: performance.now(), procs };
+}
+
+/** The processes, other than `exclude`, that used the most CPU between two tables, in cores. */
+export function topConsumers(a: ProcessTable, b: ProcessTable, exclude: ReadonlySet<number>, limit = 3): Array<{ pid: number; comm: string; cores: number }> {
+  const dt = (b.t - a.t) / 1000;
+  if (dt <= 0) return [];
+  const out: Array<{ pid: number; comm: string; cores: number }> = [];
+  for (const [pid, p] of b.procs) {
+    if (exclude.has(pid)) continue;
+    const cores = (p.cpuS - (a.procs.get(pid)?.cpuS ?? 0)) / dt;
+    if (cores >= 0.01) out.push({ pid, comm: p.comm, cores: Math.round(cores * 1000) / 1000 });
+  }
+  return out.sort((x, y) => y.cores - x.cores).slice(0, limit);
 }

@@ -38,7 +38,11 @@ export interface WsBenchResult {
     readonly messages: Record<string, number>;
     /** quote + snapshot messages per second. */
     readonly deliveriesPerS: number;
-    /** What a server that publishes every symbol on every flush would deliver (uws-bare); null otherwise. */
+    /**
+     * Nominal rate when every symbol is published on every flush (uws-bare);
+     * null otherwise. Below it with no gaps means the server published less
+     * (its flush timer slipped), not that the clients lost anything.
+     */
     readonly expectedPerS: number | null;
     readonly framesPerS: number;
     readonly mbPerS: number;
@@ -59,10 +63,17 @@ export interface WsBenchResult {
     readonly orchestratorCores: number;
     /** (client + orchestrator cores) / machine cores. */
     readonly machineShare: number;
+    /** The busiest native process, in cores: near 1 means the generator may be what limits the run. */
+    readonly busiestProcessCores: number;
     readonly clientMaxRssKb: number;
   };
   /** Whole-machine CPU over the window, in cores, and what neither the server nor the generator used. */
-  readonly machineLoad: { readonly busyCores: number | null; readonly otherCores: number | null };
+  readonly machineLoad: {
+    readonly busyCores: number | null;
+    readonly otherCores: number | null;
+    /** Who else was busy (ksoftirqd is loopback work the kernel deferred: part of the run, charged to no process). */
+    readonly topOthers: ReadonlyArray<{ readonly pid: number; readonly comm: string; readonly cores: number }>;
+  };
 }
 
 export interface Percentiles {
@@ -102,6 +113,7 @@ export interface RunMeasurements {
   readonly orchestratorCpuUs: number;
   readonly machineAtMark?: MachineCpuSample;
   readonly machineAtStop?: MachineCpuSample;
+  readonly topOthers?: ReadonlyArray<{ readonly pid: number; readonly comm: string; readonly cores: number }>;
   readonly cpus: number;
 }
 
@@ -176,11 +188,13 @@ export function buildResult(m: RunMeasurements): WsBenchResult {
       orchestratorCores: round(orchestratorCores, 3),
       machineShare: round((clientCores + orchestratorCores) / m.cpus, 3),
       clientMaxRssKb: s.reduce((acc, c) => Math.max(acc, c.maxRssKb), 0),
+      busiestProcessCores: round(s.reduce((acc, c) => Math.max(acc, c.window.durationMs > 0 ? c.window.cpuMs / c.window.durationMs : 0), 0), 3),
     },
     machineLoad: {
       busyCores: busyCores === null ? null : round(busyCores, 3),
       // Only meaningful for a local server we sample: anything else busy on the box skews the run.
       otherCores: busyCores === null || serverCores === null ? null : round(Math.max(0, busyCores - serverCores - clientCores - orchestratorCores), 3),
+      topOthers: m.topOthers ?? [],
     },
   };
 }
@@ -196,6 +210,9 @@ const mb = (kb: number | null): string => (kb === null ? 'n/a' : `${(kb / 1024).
 const codes = (r: Record<string, number>): string =>
   Object.keys(r).length === 0 ? 'none' : Object.entries(r).map(([k, v]) => `${k}×${v}`).join(', ');
 
+/** A native client process busier than this (cores) is probably what limits the run. */
+export const GENERATOR_SATURATED_CORES = 0.9;
+
 /** Other processes using more than this (cores) during the window make a run suspect. */
 export const OTHER_LOAD_WARNING_CORES = 0.1;
 
@@ -210,16 +227,20 @@ export function formatResult(r: WsBenchResult): string {
     `bench:ws — ${srv.target}${srv.spawned ? '' : ' (attached)'} at ${srv.url}`,
     `  load        ${int(o.connections)} conns × ${o.symbolsPerConn} symbols of ${o.symbols}, flush ${o.flushMs} ms${srv.target === 'bourse' ? `, sim ${int(o.rate)} ticks/s` : ''}, window ${w.durationS} s after ${o.warmupS} s warm-up`,
     `  connect     ${int(c.open)} open, ${int(c.failed)} failed${c.failed ? ` (${codes(c.failures)})` : ''} in ${(c.wallMs / 1000).toFixed(2)} s; per conn p50 ${c.timeMs.p50} ms, p99 ${c.timeMs.p99} ms, max ${c.timeMs.max} ms`,
-    `  delivered   ${int(w.deliveriesPerS)} msg/s${w.expectedPerS ? ` (${pct(w.deliveriesPerS / w.expectedPerS)} of the ${int(w.expectedPerS)} published)` : ''}, ${int(w.framesPerS)} frames/s, ${w.mbPerS} MB/s`,
+    `  delivered   ${int(w.deliveriesPerS)} msg/s${w.expectedPerS ? ` (${pct(w.deliveriesPerS / w.expectedPerS)} of the nominal ${int(w.expectedPerS)})` : ''}, ${int(w.framesPerS)} frames/s, ${w.mbPerS} MB/s`,
     `  tick→wire   p50 ${l.p50} ms, p90 ${l.p90} ms, p99 ${l.p99} ms, p99.9 ${l.p999} ms, max ${l.max} ms (${int(l.count)} quotes)`,
     `  seq         ${int(w.gaps)} missing, ${int(w.duplicates)} duplicates${w.unknownSymbol ? `, ${int(w.unknownSymbol)} for unsubscribed symbols` : ''}`,
     `  errors      ${codes(r.errors)}; closes ${codes(r.closes)}`,
     `  server      CPU ${srv.cpuCores === null ? 'n/a' : `${(srv.cpuCores * 100).toFixed(0)}% of a core`}, RSS ${mb(srv.rssBaselineKb)} → ${mb(srv.rssConnectedKb)} (max ${mb(srv.rssMaxKb)}), ${srv.rssPerConnKb === null ? 'n/a' : `${srv.rssPerConnKb.toFixed(1)} KB`} per connection`,
     `  generator   ${r.generator.processes} native process(es) ${(r.generator.clientCores * 100).toFixed(0)}% of a core + orchestrator ${(r.generator.orchestratorCores * 100).toFixed(0)}% = ${pct(r.generator.machineShare)} of ${r.machine.cpus} cores`,
   ];
+  if (r.generator.busiestProcessCores > GENERATOR_SATURATED_CORES) {
+    lines.push(`  WARNING     a native client process used ${(r.generator.busiestProcessCores * 100).toFixed(0)}% of a core: the generator may be the limit; try --processes ${r.generator.processes + 1}`);
+  }
   const other = r.machineLoad.otherCores;
   if (other !== null) {
-    lines.push(`  machine     ${((r.machineLoad.busyCores ?? 0) * 100).toFixed(0)}% of a core busy in all, ${(other * 100).toFixed(0)}% outside server and generator`);
+    const who = r.machineLoad.topOthers.map((p) => `${p.comm} ${(p.cores * 100).toFixed(0)}%`).join(', ');
+    lines.push(`  machine     ${((r.machineLoad.busyCores ?? 0) * 100).toFixed(0)}% of a core busy in all, ${(other * 100).toFixed(0)}% outside server and generator${who ? ` (${who})` : ''}`);
     if (other > OTHER_LOAD_WARNING_CORES) lines.push(`  WARNING     other processes used ${(other * 100).toFixed(0)}% of a core during the window: these numbers are skewed`);
   }
   return lines.join('\n');

@@ -7,7 +7,7 @@ import type { WsBenchOptions } from './args.js';
 import { ClientFleet, type ClientProgress } from './client-fleet.js';
 import { ensureNativeClient } from './native-build.js';
 import { BENCHMARKS_DOC, REPO_ROOT, RESULTS_DIR } from './paths.js';
-import { ProcSampler, readMachineCpu, type ProcSample } from './proc-sampler.js';
+import { ProcSampler, readMachineCpu, readProcessTable, topConsumers, type ProcSample } from './proc-sampler.js';
 import { buildResult, type WsBenchResult } from './report.js';
 import { appendDocsRow, docsRow, writeResultJson } from './results-docs.js';
 import { attachServer, fetchSymbols, spawnServer, waitReady, type ServerUnderTest } from './server-process.js';
@@ -96,6 +96,7 @@ export async function runWsBench(o: WsBenchOptions, hooks: RunHooks = {}): Promi
       await fleet.mark();
       const atMark = sampler?.sample();
       const machineAtMark = readMachineCpu();
+      const tableAtMark = readProcessTable();
       const cpuAtMark = process.cpuUsage();
       log(`measuring ${o.durationS} s`);
 
@@ -103,6 +104,7 @@ export async function runWsBench(o: WsBenchOptions, hooks: RunHooks = {}): Promi
       // Window end: sample the server and the machine as the clients are told to stop.
       const atStop = sampler?.sample();
       const machineAtStop = readMachineCpu();
+      const tableAtStop = readProcessTable();
       const orchestratorCpu = process.cpuUsage(cpuAtMark);
       sampler?.stop();
       const summaries = await fleet.stop();
@@ -122,6 +124,7 @@ export async function runWsBench(o: WsBenchOptions, hooks: RunHooks = {}): Promi
         orchestratorCpuUs: orchestratorCpu.user + orchestratorCpu.system,
         machineAtMark,
         machineAtStop,
+        topOthers: topConsumers(tableAtMark, tableAtStop, new Set([process.pid, ...(server.pid ? [server.pid] : []), ...fleet.pids])),
         cpus: availableParallelism(),
       });
       let resultFile: string | undefined;

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { describe, it } from 'node:test';
 import { splitConnections } from '../../bench/load/client-fleet.js';
-import { parseMachineBusyS, parseRssKb, parseStat } from '../../bench/load/proc-sampler.js';
+import { parseMachineBusyS, parseRssKb, parseStat, readProcessTable, topConsumers, type ProcessTable } from '../../bench/load/proc-sampler.js';
 import { insertRow, SECTION_HEADING } from '../../bench/load/results-docs.js';
 
 describe('docs/benchmarks.md rows', () => {
@@ -48,6 +48,13 @@ describe('/proc parsing', () => {
 
   it('counts machine busy time without idle and iowait', () => {
     assert.equal(parseMachineBusyS('cpu  100 10 50 1000 30 5 5 0 0 0\ncpu0 1 2 3\n'), 1.7);
+  });
+
+  it('names the busiest other processes between two tables', () => {
+    const a: ProcessTable = { t: 0, procs: new Map([[1, { comm: 'init', cpuS: 1 }], [2, { comm: 'ksoftirqd/0', cpuS: 5 }], [3, { comm: 'server', cpuS: 0 }]]) };
+    const b: ProcessTable = { t: 10_000, procs: new Map([[1, { comm: 'init', cpuS: 1 }], [2, { comm: 'ksoftirqd/0', cpuS: 6 }], [3, { comm: 'server', cpuS: 9 }], [4, { comm: 'newcomer', cpuS: 3 }]]) };
+    assert.deepEqual(topConsumers(a, b, new Set([3])), [{ pid: 4, comm: 'newcomer', cores: 0.3 }, { pid: 2, comm: 'ksoftirqd/0', cores: 0.1 }]);
+    assert.ok(readProcessTable().procs.has(process.pid));
   });
 
   it('reads this process from the real /proc', () => {
