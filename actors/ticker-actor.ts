@@ -12,15 +12,13 @@ const INITIAL_PENDING_TRADES = 32;
  * SMA window (indicators.ts Window layout) and the volatility block (Vol).
  */
 const S = {
-  /** Last applied source sequence (may exceed the small-integer range). */
-  sourceSeq: QUOTE_FIELDS,
   /** UTC day number of the session (NaN before the first tick). */
-  day: QUOTE_FIELDS + 1,
+  day: QUOTE_FIELDS,
   /** Σ price × size of the session, for vwap. */
-  pv: QUOTE_FIELDS + 2,
+  pv: QUOTE_FIELDS + 1,
   /** EMA state (the record's ema is a copy published per trade). */
-  ema: QUOTE_FIELDS + 3,
-  sma: QUOTE_FIELDS + 4,
+  ema: QUOTE_FIELDS + 2,
+  sma: QUOTE_FIELDS + 3,
 } as const;
 
 export interface TickerActorOptions {
@@ -33,7 +31,10 @@ export interface TickerActorOptions {
   readonly maxPendingTrades?: number;
   /** rollBar() closes a quiet bar only once `now` is this many ms past the bar's minute (default 0). */
   readonly barCloseGraceMs?: number;
-  /** Last applied source sequence, for fromRecord() after a restart (the quote record has no field for it). */
+  /**
+   * Last applied source sequence. The record carries it (QuoteField.sourceSeq),
+   * so fromRecord() needs this only to override the restored value.
+   */
   readonly lastSourceSeq?: number;
 }
 
@@ -72,6 +73,9 @@ export interface TickerActorOptions {
  *   it); a change made only by rollBar() publishes NaN (no tick involved).
  * - Dedupe: a tick with sourceSeq > 0 and <= the last applied one is a
  *   duplicate. sourceSeq must increase per symbol across trades and quotes.
+ *   The last applied one is record[sourceSeq], so it reaches the shared table
+ *   at each flush and fromRecord() restores it: redelivery after a shard
+ *   restart is still deduplicated.
  */
 export class TickerActor {
   readonly symbolId: number;
@@ -114,7 +118,7 @@ export class TickerActor {
     this.record = m.subarray(0, QUOTE_FIELDS);
     this.record.set(emptyQuoteRecord());
     m[Q.prevClose] = opts.prevClose ?? Number.NaN;
-    m[S.sourceSeq] = opts.lastSourceSeq ?? 0;
+    m[Q.sourceSeq] = opts.lastSourceSeq ?? 0;
     m[S.day] = Number.NaN;
     m[S.ema] = Number.NaN;
     windowClear(m, S.sma);
@@ -129,7 +133,8 @@ export class TickerActor {
    * Restores state from a previously published record (after a shard restart:
    * the shared table survives). The record is copied. seq carries on, so it
    * keeps increasing; the record's prevClose wins over opts.prevClose when
-   * known. Pass opts.lastSourceSeq to keep deduplicating redelivered ticks.
+   * known; the record's sourceSeq keeps redelivered ticks deduplicated
+   * (opts.lastSourceSeq, when given, overrides it).
    */
   static fromRecord(opts: TickerActorOptions, record: Float64Array): TickerActor {
     if (record.length < QUOTE_FIELDS) throw new RangeError(`quote record has ${record.length} fields, expected ${QUOTE_FIELDS}`);
@@ -138,7 +143,8 @@ export class TickerActor {
     const prev = m[Q.prevClose];
     m.set(record.subarray(0, QUOTE_FIELDS));
     if (!Number.isFinite(m[Q.prevClose])) m[Q.prevClose] = prev;
-    for (const f of [Q.volume, Q.trades, Q.barVolume, Q.barTrades]) if (!(m[f] >= 0)) m[f] = 0;
+    for (const f of [Q.volume, Q.trades, Q.barVolume, Q.barTrades, Q.sourceSeq]) if (!(m[f] >= 0)) m[f] = 0;
+    if (opts.lastSourceSeq !== undefined) m[Q.sourceSeq] = opts.lastSourceSeq;
     m[S.pv] = m[Q.volume] > 0 && Number.isFinite(m[Q.vwap]) ? m[Q.vwap] * m[Q.volume] : 0;
     m[S.ema] = m[Q.ema];
     const ts = m[Q.eventTs];
@@ -171,9 +177,9 @@ export class TickerActor {
     return this.#lateTrades;
   }
 
-  /** Last applied source sequence (0 = none): persist it beside the record to dedupe across restarts. */
+  /** Last applied source sequence (0 = none); the same as record[QuoteField.sourceSeq]. */
   get lastSourceSeq(): number {
-    return this.#m[S.sourceSeq];
+    return this.#m[Q.sourceSeq];
   }
 
   get pendingTradeCount(): number {
@@ -207,7 +213,7 @@ export class TickerActor {
   apply(records: Float64Array, offset: number): boolean {
     const m = this.#m;
     const seq = records[offset + T.sourceSeq];
-    if (seq > 0 && seq <= m[S.sourceSeq]) {
+    if (seq > 0 && seq <= m[Q.sourceSeq]) {
       this.#duplicates++;
       return false;
     }
@@ -239,7 +245,7 @@ export class TickerActor {
     }
     if (day > session) this.#rollSession();
     m[S.day] = day;
-    if (seq > 0) m[S.sourceSeq] = seq;
+    if (seq > 0) m[Q.sourceSeq] = seq;
 
     if (bid > 0) {
       m[Q.bid] = bid;

@@ -157,6 +157,37 @@ test('redelivery is harmless: the same batch applied twice is deduplicated by so
   assert.equal(feed(a, [trade(20, 1, T0 + 80_000), trade(20, 1, T0 + 80_000)]), 2);
 });
 
+test('redelivery after a shard restart is deduplicated: the record carries the last sourceSeq', () => {
+  const a = new TickerActor(opts());
+  const ticks = [1, 2, 3, 4, 5].map((s) => trade(10 + s, 10 * s, T0 + s * 15_000, { sourceSeq: 100 + s }));
+  ticks.splice(2, 0, quote(11, 12, T0 + 31_000, { sourceSeq: 102.5 }));
+  assert.equal(feed(a, ticks), 6);
+  assert.equal(a.record[Q.sourceSeq], 105);
+  a.markFlushed(T0 + 80_000);
+  // What the shard copied into the shared table, read back by the restarted shard.
+  const table = Float64Array.from(a.record);
+
+  const b = TickerActor.fromRecord(opts(), table);
+  assert.equal(b.lastSourceSeq, 105);
+  assert.equal(feed(b, ticks), 0);
+  assert.equal(b.duplicates, 6);
+  assert.equal(b.record[Q.volume], 150);
+  assert.equal(b.record[Q.trades], 5);
+  assert.equal(b.record[Q.barVolume], 50 + 40, 'bar volume unchanged');
+  assert.equal(b.pendingTradeCount, 0);
+  assert.equal(b.dirty, false);
+  assert.equal(feed(b, [trade(20, 1, T0 + 81_000, { sourceSeq: 106 })]), 1, 'the next sequence is applied');
+  assert.equal(b.record[Q.sourceSeq], 106);
+
+  // An explicit option overrides the restored value (e.g. the source restarted its numbering).
+  const c = TickerActor.fromRecord(opts({ lastSourceSeq: 0 }), table);
+  assert.equal(c.lastSourceSeq, 0);
+  assert.equal(feed(c, [trade(20, 1, T0 + 81_000, { sourceSeq: 1 })]), 1);
+  // A record without a usable sourceSeq (NaN) restores as 0: nothing is deduplicated by mistake.
+  table[Q.sourceSeq] = Number.NaN;
+  assert.equal(TickerActor.fromRecord(opts(), table).lastSourceSeq, 0);
+});
+
 test('invalid ticks are rejected without any state change', () => {
   const a = new TickerActor(opts());
   feed(a, [trade(10, 1, T0, { sourceSeq: 1 }), quote(9, 11, T0)]);
@@ -219,7 +250,7 @@ test('fromRecord restores the published state and seq keeps increasing', () => {
   a.markFlushed(T0 + 3050);
   const published = Float64Array.from(a.record);
 
-  const b = TickerActor.fromRecord(opts({ prevClose: 1, lastSourceSeq: a.lastSourceSeq }), published);
+  const b = TickerActor.fromRecord(opts({ prevClose: 1 }), published);
   published[Q.last] = -1; // the record was copied
   assert.equal(b.record[Q.seq], 2);
   assert.equal(b.record[Q.prevClose], 9, 'the published prevClose wins');
