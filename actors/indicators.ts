@@ -14,12 +14,11 @@
  * (allocates a heap number) that crosses a call it did not inline, and with a
  * whole tick's work in one optimised function the inlining budget runs out.
  *
- * The classes at the end (RollingWindow, Ema, RealisedVolatility) wrap the
+ * The classes at the end (RollingWindow, Ema, MinuteVolatility) wrap the
  * kernels with a plain API for tests and cold paths.
  */
 
-/** Trading seconds in a year: 252 sessions × 6.5 hours (US equities, regular hours). */
-export const TRADING_SECONDS_PER_YEAR = 252 * 6.5 * 3600;
+import { BAR_MS } from './bar-builder.js';
 
 // ---- rolling window: sum, mean and variance of the last `capacity` values ----
 
@@ -133,76 +132,93 @@ export function emaPush(m: Float64Array, at: number, alpha: number, src: Float64
   m[at] = v === v ? v + alpha * (x - v) : x;
 }
 
-// ---- realised volatility ----
+// ---- realised volatility from 1-minute bar closes ----
 
 /**
- * Realised volatility of the last `window` trades, annualised, as a fraction
- * (0.25 = 25 %).
+ * Realised volatility from close-to-close log returns of consecutive 1-minute
+ * bars, annualised, as a fraction (0.25 = 25 %):
  *
- * Estimator: realised variance over elapsed time,
+ *     σ_year = √( (Σ rᵢ² / n) × TRADING_MINUTES_PER_YEAR ),  rᵢ = ln(closeᵢ / closeᵢ₋₁),
  *
- *     σ²_year = (Σ rᵢ²) / (Σ Δtᵢ in seconds) × TRADING_SECONDS_PER_YEAR,
+ * over the last n ≤ `window` one-minute returns. `value` is NaN below two
+ * returns (three closed bars since the last clear).
  *
- * where rᵢ = ln(pᵢ / pᵢ₋₁) over the `window − 1` returns between consecutive
- * trades in the window and Δtᵢ the event-time gap between those trades.
- * Why this one: trades arrive irregularly, so neither "stdev per trade ×
- * √(trades per year)" nor a fixed sampling grid fits. For a price following
- * geometric Brownian motion with volatility σ, E[rᵢ²] = σ² Δtᵢ whatever the
- * spacing, so Σr² / ΣΔt estimates the per-second variance directly (it is the
- * per-trade variance scaled by the observed trade rate n / T). Returns are not
- * demeaned: at tick scale the drift is orders of magnitude below the noise,
- * and a per-trade mean means little when trades are unevenly spaced.
- * Annualised with 252 × 6.5 × 3600 trading seconds (regular US session).
+ * Why 1-minute returns and not trade to trade: trade prices sit on a $0.01
+ * grid and bounce between bid and ask. That noise adds about the same variance
+ * to every return however short (a print at the bid or the ask of a one-cent
+ * market is off the mid by ⅓ cent² in variance; two ends per return: ~1.4e-7
+ * for a $22 stock), while the price's own variance grows with the interval
+ * (~4.6e-9 over 0.3 s at 30 % a year). Trade to trade the noise was ~30× the
+ * signal and the estimate ~5× the true volatility; over a minute (~9.2e-7 of
+ * signal) it adds ~7 %. This is the standard sparse-sampling remedy for
+ * microstructure noise. It shrinks the bias, it does not remove it: for a
+ * low-priced, calm symbol (a $5 stock at 15 %) the noise still exceeds the
+ * 1-minute signal and the estimate reads high (~3.5×).
  *
- * `value` is NaN until the window is full, or when all its trades share one
- * event time (no elapsed time to scale by).
+ * Not demeaned: over a minute the drift is negligible beside the volatility,
+ * and the mean of a few dozen returns would be mostly noise; E[r²] ≈ σ² per
+ * minute, so Σr²/n (n, not n − 1) estimates the per-minute variance.
+ * Annualised with 252 sessions × 390 minutes (regular US hours),
+ * which assumes every return spans exactly one minute of session; hence:
  *
- * Slots at m[base …]; the Σr² window and the ΣΔt window (capacity window − 1)
- * follow the header.
+ * Quiet minutes: a minute without a trade has no bar. Its close is taken as
+ * the previous close carried forward, i.e. a zero return, and the whole move
+ * is counted in the minute of the next trade. The skipped minutes are read
+ * from the bar starts (at most window − 1 zeros are pushed: more would only
+ * push out the same zeros again), so nothing is spent on them until the
+ * symbol trades again; until then the published value stays as it was.
+ *
+ * Slots at m[base …]; the Σr² window (capacity `window`) follows the header.
  */
 export const Vol = {
-  lastPrice: 0,
-  lastTs: 1,
+  /** Close and start (ms) of the last bar folded in; NaN when none since the last clear. */
+  lastClose: 0,
+  lastStart: 1,
   value: 2,
-  /** Scratch: the new squared return and time gap, pushed into the windows. */
+  /** Scratch: the squared return pushed into the window. */
   r2: 3,
-  dt: 4,
-  windows: 5,
+  returns: 4,
 } as const;
 
+/** Trading minutes in a year: 252 sessions × 390 minutes (6.5 hours, regular US hours). */
+export const TRADING_MINUTES_PER_YEAR = 252 * 390;
+
 export function volFloats(window: number): number {
-  return Vol.windows + 2 * windowFloats(window - 1);
+  return Vol.returns + windowFloats(window);
 }
 
-export function volClear(m: Float64Array, base: number, window: number): void {
-  m.fill(Number.NaN, base, base + Vol.windows);
-  windowClear(m, base + Vol.windows);
-  windowClear(m, base + Vol.windows + windowFloats(window - 1));
+export function volClear(m: Float64Array, base: number): void {
+  m.fill(Number.NaN, base, base + Vol.returns);
+  windowClear(m, base + Vol.returns);
 }
 
-/** Adds a trade (price src[priceIndex] > 0, event time src[tsIndex] in ms) and updates `value`. */
-export function volPush(m: Float64Array, base: number, window: number, src: Float64Array, priceIndex: number, tsIndex: number): void {
-  const price = src[priceIndex];
-  const ts = src[tsIndex];
-  const lp = m[base + Vol.lastPrice];
-  if (lp === lp) {
-    const r = Math.log(price / lp);
-    const dt = ts - m[base + Vol.lastTs];
-    m[base + Vol.r2] = r * r;
-    m[base + Vol.dt] = dt > 0 ? dt : 0; // an out-of-order event time adds no elapsed time
-    const cap = window - 1;
-    const r2w = base + Vol.windows;
-    const dtw = r2w + Window.ring + cap;
-    windowPush(m, r2w, cap, m, base + Vol.r2);
-    windowPush(m, dtw, cap, m, base + Vol.dt);
-    if (m[r2w + Window.count] === cap) {
-      const seconds = m[dtw + Window.sum] / 1000;
-      const rv = m[r2w + Window.sum];
-      m[base + Vol.value] = seconds > 0 ? Math.sqrt(((rv > 0 ? rv : 0) / seconds) * TRADING_SECONDS_PER_YEAR) : Number.NaN;
+/**
+ * Folds in a closed 1-minute bar: start src[startIndex] (ms, on a minute
+ * boundary, later than the previous bar's) and close src[closeIndex] > 0.
+ * Updates `value` once two returns exist.
+ */
+export function volAddBar(m: Float64Array, base: number, window: number, src: Float64Array, startIndex: number, closeIndex: number): void {
+  const start = src[startIndex];
+  const close = src[closeIndex];
+  const lc = m[base + Vol.lastClose];
+  if (lc === lc) {
+    const w = base + Vol.returns;
+    const r2 = base + Vol.r2;
+    let skipped = Math.round((start - m[base + Vol.lastStart]) / BAR_MS) - 1;
+    if (skipped > window - 1) skipped = window - 1;
+    m[r2] = 0;
+    for (let i = 0; i < skipped; i++) windowPush(m, w, window, m, r2);
+    const r = Math.log(close / lc);
+    m[r2] = r * r;
+    windowPush(m, w, window, m, r2);
+    const n = m[w + Window.count];
+    if (n >= 2) {
+      const s = m[w + Window.sum];
+      m[base + Vol.value] = Math.sqrt(((s > 0 ? s : 0) / n) * TRADING_MINUTES_PER_YEAR);
     }
   }
-  m[base + Vol.lastPrice] = price;
-  m[base + Vol.lastTs] = ts;
+  m[base + Vol.lastClose] = close;
+  m[base + Vol.lastStart] = start;
 }
 
 // ---- plain wrappers (tests, cold paths) ----
@@ -261,28 +277,30 @@ export class Ema {
   }
 }
 
-/** Realised volatility over `window` trades (see Vol for the estimator). */
-export class RealisedVolatility {
+/** Realised volatility from 1-minute bar closes over the last `window` returns (see Vol for the estimator). */
+export class MinuteVolatility {
   readonly window: number;
-  readonly #m: Float64Array; // [price, ts scratch, vol…]
+  readonly #m: Float64Array; // [start, close scratch, vol…]
 
   constructor(window: number) {
-    if (!Number.isInteger(window) || window < 2) throw new RangeError(`volatility window must be an integer >= 2 trades, got ${window}`);
+    if (!Number.isInteger(window) || window < 2) throw new RangeError(`volatility window must be an integer >= 2 returns, got ${window}`);
     this.window = window;
     this.#m = new Float64Array(2 + volFloats(window));
-    volClear(this.#m, 2, window);
+    volClear(this.#m, 2);
   }
+  /** NaN below two returns. */
   get value(): number {
     return this.#m[2 + Vol.value];
   }
-  add(price: number, eventTs: number): void {
+  /** Adds a closed bar: its start (ms, a minute boundary) and closing price. */
+  addBar(start: number, close: number): void {
     const m = this.#m;
-    m[0] = price;
-    m[1] = eventTs;
-    volPush(m, 2, this.window, m, 0, 1);
+    m[0] = start;
+    m[1] = close;
+    volAddBar(m, 2, this.window, m, 0, 1);
   }
-  /** Forgets every trade. */
+  /** Forgets every bar. */
   clear(): void {
-    volClear(this.#m, 2, this.window);
+    volClear(this.#m, 2);
   }
 }

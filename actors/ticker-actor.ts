@@ -2,7 +2,7 @@ import { QuoteField as Q, QUOTE_FIELDS, emptyQuoteRecord } from '../core/quote-r
 import { TickField as T, TickKind } from '../core/tick.js';
 import type { BarFields } from '../core/protocol/messages.js';
 import { barAddTrade, barRoll } from './bar-builder.js';
-import { Vol, Window, emaAlpha, emaPush, volClear, volFloats, volPush, windowClear, windowFloats, windowPush } from './indicators.js';
+import { Vol, Window, emaAlpha, emaPush, volAddBar, volClear, volFloats, windowClear, windowFloats, windowPush } from './indicators.js';
 
 const DAY_MS = 86_400_000;
 const INITIAL_PENDING_TRADES = 32;
@@ -18,12 +18,18 @@ const S = {
   pv: QUOTE_FIELDS + 1,
   /** EMA state (the record's ema is a copy published per trade). */
   ema: QUOTE_FIELDS + 2,
-  sma: QUOTE_FIELDS + 3,
+  /** Scratch: start and close of a bar just closed, the volatility kernel's input. */
+  barStart: QUOTE_FIELDS + 3,
+  barClose: QUOTE_FIELDS + 4,
+  sma: QUOTE_FIELDS + 5,
 } as const;
 
 export interface TickerActorOptions {
   readonly symbolId: number;
-  /** Trades in the SMA and volatility windows (config INDICATOR_WINDOW, default 20; at least 2). */
+  /**
+   * Trades in the SMA window, and 1-minute returns in the volatility window
+   * (config INDICATOR_WINDOW, default 20; at least 2).
+   */
   readonly indicatorWindow: number;
   /** Reference previous close (simulator reference price or warm state); NaN/undefined = unknown. */
   readonly prevClose?: number;
@@ -56,14 +62,21 @@ export interface TickerActorOptions {
  * - Session roll: when a tick's event time falls on a later UTC day than the
  *   session's, open/high/low/vwap reset to unknown, volume and trades to 0,
  *   prevClose becomes the last trade price (if known), and the volatility
- *   window restarts so the overnight gap is not counted as a return. SMA and
- *   EMA run on across days, as chart averages do. Ticks from an earlier UTC
- *   day than the session are rejected as stale.
+ *   window restarts (bars of the earlier day are left out) so the overnight
+ *   gap is not counted as a return. SMA and EMA run on across days, as chart
+ *   averages do. Ticks from an earlier UTC day than the session are rejected
+ *   as stale.
  * - sma: mean of the last `indicatorWindow` trade prices, published once that
  *   many trades were seen. ema: alpha = 2 / (window + 1), seeded with the first
- *   price. volatility: see Vol in actors/indicators.ts. SMA and volatility keep
- *   their previous value until their window is full (NaN on a fresh actor; the
- *   published value after fromRecord() until fresh trades replace it).
+ *   price. SMA keeps its previous value until its window is full.
+ * - volatility: realised volatility of the last `indicatorWindow` 1-minute
+ *   close-to-close returns of the actor's bars, annualised (Vol in
+ *   actors/indicators.ts: why bars and not trades, quiet minutes). Updated
+ *   when a bar closes (by a later trade or by rollBar), published once two
+ *   returns exist, i.e. from the third closed bar.
+ * - Until then SMA and volatility keep the previous value: NaN on a fresh
+ *   actor; after fromRecord(), the published value until fresh data replaces
+ *   it (the windows themselves are not in the record).
  * - Bars: see actors/bar-builder.ts. A late trade (for a minute before the open
  *   bar, or an already closed one) updates volume, vwap, high/low and trades,
  *   and goes out on the trades channel, but leaves last, the indicators,
@@ -122,7 +135,7 @@ export class TickerActor {
     m[S.day] = Number.NaN;
     m[S.ema] = Number.NaN;
     windowClear(m, S.sma);
-    volClear(m, this.#volAt, w);
+    volClear(m, this.#volAt);
     this.#graceMs = opts.barCloseGraceMs ?? 0;
     this.#maxTrades = max;
     this.#tradeCap = Math.min(INITIAL_PENDING_TRADES, max);
@@ -293,6 +306,7 @@ export class TickerActor {
    */
   rollBar(now: number): void {
     if (!barRoll(this.#m, now, this.#graceMs, this.#closed)) return;
+    this.#barClosed();
     if (this.#arrivalOpen) this.#m[Q.arrival] = Number.NaN;
     this.#dirty = true;
   }
@@ -317,10 +331,12 @@ export class TickerActor {
     m[Q.trades] += 1;
     this.#pushTrade(records, offset);
 
+    const closed = this.#closed.length;
     if (!barAddTrade(m, records, offset, this.#closed)) {
       this.#lateTrades++;
       return false;
     }
+    if (this.#closed.length !== closed) this.#barClosed();
     m[Q.last] = price;
     m[Q.lastSize] = size;
     const w = this.#window;
@@ -328,11 +344,25 @@ export class TickerActor {
     if (m[S.sma + Window.count] === w) m[Q.sma] = m[S.sma + Window.mean];
     emaPush(m, S.ema, this.#alpha, records, p);
     m[Q.ema] = m[S.ema];
+    return true;
+  }
+
+  /**
+   * Feeds the bar just closed (the last of #closed) to the volatility window:
+   * once a minute at most, so the BarFields read here is no hot-path cost.
+   */
+  #barClosed(): void {
+    const m = this.#m;
+    const bar = this.#closed[this.#closed.length - 1];
+    // A bar of an earlier day than the session (still open when the day rolled) would
+    // bring the overnight gap into the restarted window.
+    if (Math.floor(bar.start / DAY_MS) < m[S.day]) return;
+    m[S.barStart] = bar.start;
+    m[S.barClose] = bar.close;
     const volAt = this.#volAt;
-    volPush(m, volAt, w, records, p, offset + T.eventTs);
+    volAddBar(m, volAt, this.#window, m, S.barStart, S.barClose);
     const v = m[volAt + Vol.value];
     if (v === v) m[Q.volatility] = v;
-    return true;
   }
 
   #pushTrade(records: Float64Array, offset: number): void {
@@ -383,6 +413,6 @@ export class TickerActor {
     m[Q.vwap] = Number.NaN;
     m[Q.trades] = 0;
     m[S.pv] = 0;
-    volClear(m, this.#volAt, this.#window);
+    volClear(m, this.#volAt);
   }
 }

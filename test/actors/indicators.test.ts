@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { Ema, RealisedVolatility, RollingWindow, TRADING_SECONDS_PER_YEAR, Window, emaAlpha, emaPush, windowClear, windowFloats, windowPush } from '../../actors/indicators.js';
+import { Ema, MinuteVolatility, RollingWindow, TRADING_MINUTES_PER_YEAR, Window, emaAlpha, emaPush, windowClear, windowFloats, windowPush } from '../../actors/indicators.js';
+import { BAR_MS } from '../../actors/bar-builder.js';
 
 const close = (actual: number, expected: number, eps = 1e-9, what = ''): void => {
   assert.ok(Math.abs(actual - expected) <= eps * Math.max(1, Math.abs(expected)), `${what} ${actual} != ${expected}`);
@@ -63,25 +64,49 @@ test('Ema: alpha 2/(N+1), seeded with the first value', () => {
   assert.equal(e.value, 22.5);
 });
 
-test('RealisedVolatility: hand-computed Σr² / elapsed seconds, annualised', () => {
-  const v = new RealisedVolatility(3); // 3 trades → 2 returns
-  v.add(100, 0);
-  v.add(101, 1000);
-  assert.ok(Number.isNaN(v.value), 'NaN until the window is full');
-  v.add(100, 2000);
-  // r1 = ln(1.01), r2 = −ln(1.01); Σr² = 2·ln(1.01)² over 2 s → per-second variance ln(1.01)².
-  close(v.value, Math.log(1.01) * Math.sqrt(TRADING_SECONDS_PER_YEAR), 1e-12);
-  v.add(100, 6000); // window now holds returns −ln(1.01) (1 s) and 0 (4 s)
-  close(v.value, Math.sqrt((Math.log(1.01) ** 2 / 5) * TRADING_SECONDS_PER_YEAR), 1e-12);
+const M0 = Date.UTC(2026, 0, 5, 14, 30); // a minute boundary
+const minute = (i: number): number => M0 + i * BAR_MS;
+
+test('MinuteVolatility: hand-computed from bar closes, annualised with 252 × 390 minutes', () => {
+  assert.equal(TRADING_MINUTES_PER_YEAR, 98_280);
+  const v = new MinuteVolatility(3);
+  v.addBar(minute(0), 100);
+  v.addBar(minute(1), 101);
+  assert.ok(Number.isNaN(v.value), 'one return is not enough');
+  v.addBar(minute(2), 99);
+  const r1 = Math.log(101 / 100);
+  const r2 = Math.log(99 / 101);
+  const r3 = Math.log(100 / 99);
+  const r4 = Math.log(102 / 100);
+  const annual = (...r: number[]): number => Math.sqrt((r.reduce((s, x) => s + x * x, 0) / r.length) * TRADING_MINUTES_PER_YEAR);
+  close(v.value, annual(r1, r2), 1e-12, 'two returns, not demeaned');
+  v.addBar(minute(3), 100);
+  close(v.value, annual(r1, r2, r3), 1e-12, 'three returns');
+  v.addBar(minute(4), 102);
+  close(v.value, annual(r2, r3, r4), 1e-12, 'the window keeps the last 3 returns');
   v.clear();
   assert.ok(Number.isNaN(v.value));
+  v.addBar(minute(10), 50);
+  v.addBar(minute(11), 51);
+  assert.ok(Number.isNaN(v.value), 'clear forgets the last close too');
 });
 
-test('RealisedVolatility: NaN when the window spans no elapsed time', () => {
-  const v = new RealisedVolatility(2);
-  v.add(100, 5000);
-  v.add(101, 5000);
-  assert.ok(Number.isNaN(v.value));
+test('MinuteVolatility: a minute without a trade is a zero return (close carried forward)', () => {
+  const v = new MinuteVolatility(5);
+  v.addBar(minute(0), 100);
+  v.addBar(minute(1), 101);
+  v.addBar(minute(4), 103); // minutes 2 and 3 had no trade: returns 0, 0, then ln(103/101)
+  const a = Math.log(101 / 100);
+  const b = Math.log(103 / 101);
+  close(v.value, Math.sqrt(((a * a + b * b) / 4) * TRADING_MINUTES_PER_YEAR), 1e-12);
+
+  // A gap longer than the window leaves window − 1 zeros and the one return.
+  const w = new MinuteVolatility(3);
+  w.addBar(minute(0), 100);
+  w.addBar(minute(1), 110);
+  w.addBar(minute(2), 90);
+  w.addBar(minute(500), 99);
+  close(w.value, Math.sqrt((Math.log(99 / 90) ** 2 / 3) * TRADING_MINUTES_PER_YEAR), 1e-12);
 });
 
 /** Deterministic PRNG (mulberry32) so the synthetic series is the same on every run. */
@@ -96,23 +121,25 @@ function rng(seed: number): () => number {
   };
 }
 
-test('RealisedVolatility: recovers σ of a GBM series with irregular (Poisson) trade times', () => {
+test('MinuteVolatility: recovers σ of a GBM price sampled once a minute', () => {
   const sigma = 0.3; // annual
-  const perSecondVar = (sigma * sigma) / TRADING_SECONDS_PER_YEAR;
+  const perMinuteSd = sigma / Math.sqrt(TRADING_MINUTES_PER_YEAR);
   const rand = rng(42);
   const gauss = (): number => Math.sqrt(-2 * Math.log(1 - rand())) * Math.cos(2 * Math.PI * rand());
-  const window = 20_001;
-  const v = new RealisedVolatility(window);
+  const window = 5000;
+  const v = new MinuteVolatility(window);
   let price = 100;
-  let ts = 0;
-  for (let i = 0; i < window; i++) {
-    const dtMs = -Math.log(1 - rand()) * 50; // exponential gaps, mean 50 ms
-    ts += dtMs;
-    price *= Math.exp(-0.5 * perSecondVar * (dtMs / 1000) + Math.sqrt(perSecondVar * (dtMs / 1000)) * gauss());
-    v.add(price, ts);
+  for (let i = 0; i <= window; i++) {
+    price *= Math.exp(-0.5 * perMinuteSd ** 2 + perMinuteSd * gauss());
+    v.addBar(minute(i), price);
   }
-  // Relative standard error ≈ √(4/n)/2 ≈ 0.7 % for n = 20,000 exponential gaps; allow 3 %.
-  assert.ok(Math.abs(v.value / sigma - 1) < 0.03, `estimated ${v.value}, expected ≈ ${sigma}`);
+  // Relative standard error ≈ 1/√(2n) = 1 % for n = 5,000 returns; allow 4 %.
+  assert.ok(Math.abs(v.value / sigma - 1) < 0.04, `estimated ${v.value}, expected ≈ ${sigma}`);
+});
+
+test('MinuteVolatility: window must hold at least two returns', () => {
+  assert.throws(() => new MinuteVolatility(1), RangeError);
+  assert.throws(() => new MinuteVolatility(2.5), RangeError);
 });
 
 test('kernels work at any base inside a shared block and read inputs from array slots', () => {

@@ -4,7 +4,7 @@ import { QuoteField as Q } from '../../core/quote-record.js';
 import { TICK_FIELDS, TickKind, writeTick, type Tick } from '../../core/tick.js';
 import { barFields } from '../../core/protocol/messages.js';
 import { TickerActor, type TickerActorOptions } from '../../actors/ticker-actor.js';
-import { TRADING_SECONDS_PER_YEAR } from '../../actors/indicators.js';
+import { TRADING_MINUTES_PER_YEAR } from '../../actors/indicators.js';
 
 const T0 = Date.UTC(2026, 0, 5, 14, 30); // a minute boundary
 const DAY = 86_400_000;
@@ -29,6 +29,9 @@ function feed(a: TickerActor, ticks: readonly Tick[]): number {
 const close = (actual: number, expected: number, what = ''): void => {
   assert.ok(Math.abs(actual - expected) <= 1e-9 * Math.max(1, Math.abs(expected)), `${what}: ${actual} != ${expected}`);
 };
+const MIN = 60_000;
+/** Annualised volatility of the given 1-minute log returns, not demeaned. */
+const annualised = (...r: number[]): number => Math.sqrt((r.reduce((s, x) => s + x * x, 0) / r.length) * TRADING_MINUTES_PER_YEAR);
 const pending = (a: TickerActor): number[][] => {
   const t = a.pendingTrades;
   const out: number[][] = [];
@@ -55,12 +58,9 @@ test('session stats and indicators match a hand-computed series', () => {
   assert.equal(r[Q.ema], 10);
   feed(a, [trade(11, 200, T0 + 1000)]);
   assert.equal(r[Q.ema], 10.5);
-  assert.ok(Number.isNaN(r[Q.volatility]));
   feed(a, [trade(12, 100, T0 + 2000)]);
   close(r[Q.sma], 11, 'sma');
   assert.equal(r[Q.ema], 11.25);
-  const y = TRADING_SECONDS_PER_YEAR;
-  close(r[Q.volatility], Math.sqrt(((Math.log(1.1) ** 2 + Math.log(12 / 11) ** 2) / 2) * y), 'volatility after 3 trades');
   feed(a, [trade(9, 100, T0 + 4000)]);
   assert.equal(r[Q.open], 10);
   assert.equal(r[Q.high], 12);
@@ -71,7 +71,7 @@ test('session stats and indicators match a hand-computed series', () => {
   close(r[Q.vwap], (10 * 100 + 11 * 200 + 12 * 100 + 9 * 100) / 500, 'vwap');
   close(r[Q.sma], (11 + 12 + 9) / 3, 'sma');
   assert.equal(r[Q.ema], 10.125);
-  close(r[Q.volatility], Math.sqrt(((Math.log(12 / 11) ** 2 + Math.log(9 / 12) ** 2) / 3) * y), 'volatility after 4 trades');
+  assert.ok(Number.isNaN(r[Q.volatility]), 'volatility comes from closed 1-minute bars, not from trades');
   assert.equal(r[Q.trades], 4);
   assert.equal(r[Q.eventTs], T0 + 4000);
   assert.deepEqual(barFields(r), { start: T0, open: 10, high: 12, low: 9, close: 9, volume: 500, trades: 4 });
@@ -81,6 +81,28 @@ test('session stats and indicators match a hand-computed series', () => {
     [12, 100, T0 + 2000],
     [9, 100, T0 + 4000],
   ]);
+});
+
+test('volatility: close-to-close returns of 1-minute bars, published from the third closed bar', () => {
+  const a = new TickerActor(opts()); // window: 3 returns
+  const r = a.record;
+  feed(a, [trade(10, 1, T0 + 1000), trade(10.5, 1, T0 + 30_000), trade(10.2, 1, T0 + 59_000)]);
+  feed(a, [trade(10.4, 1, T0 + MIN + 500), trade(10.3, 1, T0 + MIN + 30_000)]); // the first trade closes bar 0 at 10.2
+  a.rollBar(T0 + 2 * MIN); // a quiet flush closes bar 1 at 10.3: one return
+  assert.equal(a.closedBars.length, 2);
+  assert.ok(Number.isNaN(r[Q.volatility]), 'one return is not enough');
+  const r1 = Math.log(10.3 / 10.2);
+
+  feed(a, [trade(10.1, 1, T0 + 2 * MIN + 5000)]);
+  feed(a, [trade(10.6, 1, T0 + 4 * MIN + 1000)]); // closes bar 2 at 10.1; minute 3 has no trade
+  const r2 = Math.log(10.1 / 10.3);
+  close(r[Q.volatility], annualised(r1, r2), 'two returns');
+
+  a.markFlushed(T0 + 4 * MIN + 1050);
+  a.rollBar(T0 + 5 * MIN); // closes bar 4: minute 3 carried 10.1 forward, a zero return
+  assert.equal(a.dirty, true);
+  close(r[Q.volatility], annualised(r2, 0, Math.log(10.6 / 10.1)), 'window of 3: r1 evicted');
+  close(r[Q.sma], (10.3 + 10.1 + 10.6) / 3, 'sma stays over trades');
 });
 
 test('quotes set the book; trades update it only for sides they carry', () => {
@@ -279,7 +301,6 @@ test('a tick on a later UTC day rolls the session: prevClose = last price', () =
   const r = a.record;
   feed(a, [trade(10, 100, T0), trade(11, 100, T0 + 1000), trade(12, 100, T0 + 2000)]);
   const sma = r[Q.sma];
-  const vol = r[Q.volatility];
   feed(a, [trade(20, 10, T0 + DAY)]);
   assert.equal(r[Q.prevClose], 12);
   assert.equal(r[Q.open], 20);
@@ -290,7 +311,6 @@ test('a tick on a later UTC day rolls the session: prevClose = last price', () =
   assert.equal(r[Q.trades], 1);
   close(r[Q.sma], (11 + 12 + 20) / 3, 'sma runs on across days');
   assert.notEqual(r[Q.sma], sma);
-  assert.equal(r[Q.volatility], vol, 'volatility window restarts; the published value stays until it refills');
   assert.equal(a.closedBars.length, 1);
   assert.equal(feed(a, [trade(10, 1, T0 + 3000)]), 0, "yesterday's trade is stale");
   assert.equal(a.rejected, 1);
@@ -299,6 +319,36 @@ test('a tick on a later UTC day rolls the session: prevClose = last price', () =
   assert.equal(r[Q.prevClose], 20);
   assert.ok(Number.isNaN(r[Q.open]));
   assert.equal(r[Q.volume], 0);
+});
+
+test('the volatility window restarts at a session roll; bars of the earlier day are left out', () => {
+  const a = new TickerActor(opts());
+  const r = a.record;
+  feed(a, [trade(10, 1, T0), trade(11, 1, T0 + MIN), trade(12, 1, T0 + 2 * MIN), trade(12.5, 1, T0 + 3 * MIN)]);
+  const vol = annualised(Math.log(11 / 10), Math.log(12 / 11));
+  close(r[Q.volatility], vol, 'day 1');
+  // The next day's first trade also closes day 1's last bar (12.5): not a close of the new session.
+  const D = T0 + DAY;
+  feed(a, [trade(20, 1, D), trade(21, 1, D + MIN)]);
+  assert.equal(a.closedBars.at(-1)?.close, 20);
+  assert.equal(r[Q.volatility], vol, 'the published value stays until two returns of the new day exist');
+  feed(a, [trade(22, 1, D + 2 * MIN), trade(22, 1, D + 3 * MIN)]);
+  close(r[Q.volatility], annualised(Math.log(21 / 20), Math.log(22 / 21)), 'day 2 returns only');
+});
+
+test('fromRecord keeps the published volatility until two fresh 1-minute returns exist', () => {
+  const a = new TickerActor(opts());
+  feed(a, [trade(10, 1, T0), trade(11, 1, T0 + MIN), trade(12, 1, T0 + 2 * MIN), trade(13, 1, T0 + 3 * MIN)]);
+  a.markFlushed(T0 + 3 * MIN + 50);
+  const vol = a.record[Q.volatility];
+  assert.ok(vol > 0);
+  const b = TickerActor.fromRecord(opts(), Float64Array.from(a.record));
+  const r = b.record;
+  assert.equal(r[Q.volatility], vol);
+  feed(b, [trade(13.5, 1, T0 + 4 * MIN), trade(14, 1, T0 + 5 * MIN)]); // closes the restored bar (13) and 13.5: one return
+  assert.equal(r[Q.volatility], vol);
+  feed(b, [trade(14.5, 1, T0 + 6 * MIN)]);
+  close(r[Q.volatility], annualised(Math.log(13.5 / 13), Math.log(14 / 13.5)), 'fresh returns');
 });
 
 test('pending trades overflow keeps the newest, in order, and counts drops', () => {
@@ -327,6 +377,49 @@ test('pending trades grow past the initial buffer without loss', () => {
   const p = pending(a);
   assert.deepEqual(p[0], [1, 1, T0]);
   assert.deepEqual(p[999], [1000, 1, T0 + 999]);
+});
+
+/** Deterministic PRNG (mulberry32) so the simulated market is the same on every run. */
+function rng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+test('volatility is not inflated by bid/ask bounce on a cent grid (trade-to-trade returns read it several times too high)', () => {
+  // A $22 stock, GBM at 30 % a year, a one-cent market around the mid, each trade at the
+  // bid or the ask (one cent = 4.5 bps of bounce), trades every ~0.3 s for 62 minutes.
+  const sigma = 0.3;
+  const yearMs = TRADING_MINUTES_PER_YEAR * MIN;
+  const rand = rng(7);
+  const gauss = (): number => Math.sqrt(-2 * Math.log(1 - rand())) * Math.cos(2 * Math.PI * rand());
+  const a = new TickerActor(opts({ indicatorWindow: 60 }));
+  const ticks: Tick[] = [];
+  let mid = 22;
+  for (let ts = T0 - Math.log(1 - rand()) * 300; ts < T0 + 62 * MIN; ts -= Math.log(1 - rand()) * 300) {
+    const dtMs = ts - (ticks.at(-1)?.eventTs ?? T0);
+    const v = (sigma * sigma * dtMs) / yearMs;
+    mid *= Math.exp(-0.5 * v + Math.sqrt(v) * gauss());
+    const bidCents = Math.round(mid * 100 - 0.5);
+    const cents = rand() < 0.5 ? bidCents : bidCents + 1;
+    ticks.push(trade(cents / 100, 100, ts, { bid: bidCents / 100, ask: (bidCents + 1) / 100 }));
+  }
+  assert.equal(feed(a, ticks), ticks.length);
+  const vol = a.record[Q.volatility];
+  // 60 one-minute returns: sampling error ≈ 1/√120 ≈ 9 %, bounce bias ≈ +7 %; this seed reads
+  // +11 %, and about 97 % of seeds land within 25 %. Trade to trade reads ≈ 5× for every seed.
+  assert.ok(Math.abs(vol / sigma - 1) < 0.25, `published ${vol}, true ${sigma}`);
+
+  // Contrast: the former estimator, Σ(trade-to-trade r²) / elapsed time, on the same prints.
+  let r2 = 0;
+  for (let i = 1; i < ticks.length; i++) r2 += Math.log(ticks[i].price / ticks[i - 1].price) ** 2;
+  const tradeToTrade = Math.sqrt((r2 / (ticks.at(-1)!.eventTs - ticks[0].eventTs)) * yearMs);
+  assert.ok(tradeToTrade > 3 * sigma, `trade-to-trade read ${tradeToTrade}`);
 });
 
 test('options are validated', () => {
