@@ -80,7 +80,7 @@ export const CONFIG_TABLE: readonly Entry[] = [
   { env: 'RECONNECT_HINT_MS', key: 'reconnectHintMs', kind: int(0, 600_000), default: () => 5000, doc: 'Upper bound of the jittered reconnect delay hinted to clients at shutdown.' },
   { env: 'RESTART_BACKOFF_MS', key: 'restartBackoffMs', kind: int(0, 60_000), default: () => 100, doc: 'First delay before restarting a crashed thread (doubles per crash).' },
   { env: 'RESTART_BACKOFF_MAX_MS', key: 'restartBackoffMaxMs', kind: int(0, 600_000), default: () => 10_000, doc: 'Longest delay between restarts of a crashing thread.' },
-  { env: 'INDICATOR_WINDOW', key: 'indicatorWindow', kind: int(2, 10_000), default: () => 20, doc: 'Trades in the moving-average and volatility windows.' },
+  { env: 'INDICATOR_WINDOW', key: 'indicatorWindow', kind: int(2, 10_000), default: () => 20, doc: 'Trades in the moving-average window, and 1-minute returns in the volatility window.' },
   { env: 'LOG_LEVEL', key: 'logLevel', kind: { type: 'enum', values: LOG_LEVELS }, default: () => 'info', doc: 'Log level.' },
   { env: 'DATA_DIR', key: 'dataDir', kind: { type: 'string' }, default: () => './data', doc: 'Directory for local state.' },
 ];

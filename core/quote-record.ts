@@ -28,7 +28,7 @@ export const QuoteField = {
   prevClose: 11,
   volume: 12,
   vwap: 13,
-  /** Indicators over trades: simple and exponential moving averages, realised volatility (annualised, fraction). */
+  /** Indicators: simple and exponential moving averages over trades; realised volatility (annualised fraction) from 1-minute bar returns. */
   sma: 14,
   ema: 15,
   volatility: 16,
