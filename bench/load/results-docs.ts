@@ -35,7 +35,8 @@ Delivered = quote + snapshot messages per second over the measured window
 window (100% = one core busy); generator CPU is the native clients plus the
 orchestrator (in % of one core), as a share of the machine — on 2 cores it
 competes with the server it measures. Other CPU is whatever else kept the
-machine busy during the window (from /proc/stat); above ~10% the row is suspect.
+machine busy during the window (from /proc/stat); a quiet box shows 5–11%, above
+15% the row is suspect.
 \`uws-bare\` (\`bench/peers/uws-bare.ts\`) publishes every symbol on every flush:
 its rows are the generator's ceiling.
 
@@ -68,7 +69,7 @@ export function docsRow(r: WsBenchResult): string {
     closes,
     srv.cpuCores === null ? 'n/a' : `${(srv.cpuCores * 100).toFixed(0)}%`,
     rss,
-    `${((r.generator.clientCores + r.generator.orchestratorCores) * 100).toFixed(0)}% (${(r.generator.machineShare * 100).toFixed(0)}% of machine)`,
+    `${((r.generator.clientCores + r.generator.orchestratorCores) * 100).toFixed(0)}% (${(r.generator.machineShare * 100).toFixed(0)}% of machine, ${r.generator.processes} proc)`,
     r.machineLoad.otherCores === null ? 'n/a' : `${(r.machineLoad.otherCores * 100).toFixed(0)}%`,
     o.note.replace(/\|/g, '/') || '',
   ];

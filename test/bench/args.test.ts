@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { ArgError, parseArgs, type WsBenchOptions } from '../../bench/load/args.js';
+import { availableParallelism } from 'node:os';
+import { ArgError, defaultProcesses, parseArgs, type WsBenchOptions } from '../../bench/load/args.js';
 
 function parse(...argv: string[]): WsBenchOptions {
   const o = parseArgs(argv);
@@ -17,7 +18,7 @@ describe('bench:ws arguments', () => {
     assert.equal(o.symbols, 500);
     assert.equal(o.durationS, 30);
     assert.equal(o.flushMs, 50);
-    assert.equal(o.processes, 1);
+    assert.equal(o.processes, Math.max(1, availableParallelism()));
     assert.equal(o.record, true);
     assert.equal(o.attach, undefined);
   });
@@ -27,7 +28,7 @@ describe('bench:ws arguments', () => {
     assert.equal(o.connections, 5000);
     assert.equal(o.rate, 100_000);
     assert.equal(o.target, 'uws-bare');
-    assert.equal(o.processes, 1);
+    assert.equal(o.processes, defaultProcesses(5000, 5000));
   });
 
   it('accepts --flag=value and fractional seconds', () => {
@@ -39,9 +40,18 @@ describe('bench:ws arguments', () => {
   });
 
   it('spreads connections over processes of at most --conns-per-process', () => {
-    assert.equal(parse('--connections', '12000').processes, 3);
-    assert.equal(parse('--connections', '12000', '--conns-per-process', '4000').processes, 3);
+    assert.equal(parse('--connections', '12000', '--conns-per-process', '4000').processes, Math.max(3, availableParallelism()));
     assert.equal(parse('--connections', '12000', '--processes', '4').processes, 4);
+    assert.equal(parse('--connections', '50').processes, 1);
+  });
+
+  it('uses one process per core from 1,000 connections, and enough for the fd limit', () => {
+    assert.equal(defaultProcesses(999, 5000, 2), 1);
+    assert.equal(defaultProcesses(1000, 5000, 2), 2);
+    assert.equal(defaultProcesses(5000, 5000, 2), 2);
+    assert.equal(defaultProcesses(12_000, 5000, 2), 3);
+    assert.equal(defaultProcesses(12_000, 5000, 8), 8);
+    assert.equal(defaultProcesses(40_000, 5000, 1), 8);
   });
 
   it('attaches with --url, defaulting the path', () => {
