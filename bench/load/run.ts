@@ -36,6 +36,7 @@ export interface RunOutput {
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 const READY_TIMEOUT_MS = 60_000;
+const SETTLE_MS = 3000;
 
 export async function runWsBench(o: WsBenchOptions, hooks: RunHooks = {}): Promise<RunOutput> {
   const log = hooks.log ?? (() => {});
@@ -63,7 +64,9 @@ export async function runWsBench(o: WsBenchOptions, hooks: RunHooks = {}): Promi
     await writeFile(symbolsFile, `${all.slice(0, o.symbols).join('\n')}\n`);
 
     if (server.pid) sampler = new ProcSampler(server.pid);
-    await sleep(500); // let a just-started server settle before the baseline
+    // A just-started server is still growing (JIT, pools, caches): let it settle
+    // so the RSS baseline, and so the per-connection figure, holds less of that.
+    await Promise.race([sleep(server.spawned ? SETTLE_MS : 500), server.died]);
     const baseline = sampler?.sample();
 
     const host = server.streamUrl.hostname;
@@ -151,24 +154,34 @@ export async function runWsBench(o: WsBenchOptions, hooks: RunHooks = {}): Promi
   }
 }
 
-/** One line a second while the run goes: connections and the delivery rate since the last line. */
+/**
+ * One line a second while the run goes: connections, and the delivery rate
+ * and client CPU from each process's two latest progress lines (their own
+ * timestamps, so the line does not alias against the processes' report tick).
+ */
 function startTicker(fleet: ClientFleet, log: (line: string) => void, t0: number): NodeJS.Timeout {
-  let last: { t: number; delivered: number; cpuMs: number } | undefined;
+  const seen = new Map<number, { prev?: ClientProgress; last: ClientProgress }>();
   const timer = setInterval(() => {
     const ps: ClientProgress[] = fleet.progress;
     if (ps.length === 0) return;
-    const t = performance.now();
+    let rate = 0;
+    let cpu = 0;
+    for (const p of ps) {
+      const s = seen.get(p.pid);
+      if (!s) seen.set(p.pid, { last: p });
+      else if (s.last.elapsedMs !== p.elapsedMs) seen.set(p.pid, { prev: s.last, last: p });
+      const { prev, last } = seen.get(p.pid)!;
+      if (!prev) continue;
+      const dt = last.elapsedMs - prev.elapsedMs;
+      rate += ((last.messages.quote + last.messages.snapshot - prev.messages.quote - prev.messages.snapshot) / dt) * 1000;
+      cpu += (last.cpuUserMs + last.cpuSysMs - prev.cpuUserMs - prev.cpuSysMs) / dt;
+    }
     const sum = (f: (p: ClientProgress) => number): number => ps.reduce((a, p) => a + f(p), 0);
-    const delivered = sum((p) => p.messages.quote + p.messages.snapshot);
-    const cpuMs = sum((p) => p.cpuUserMs + p.cpuSysMs);
-    const rate = last ? ((delivered - last.delivered) / (t - last.t)) * 1000 : 0;
-    const cpu = last ? (cpuMs - last.cpuMs) / (t - last.t) : 0;
     log(
-      `[${((t - t0) / 1000).toFixed(0).padStart(3)} s] open ${sum((p) => p.open)}/${sum((p) => p.attempted)}` +
+      `[${((performance.now() - t0) / 1000).toFixed(0).padStart(3)} s] open ${sum((p) => p.open)}/${sum((p) => p.attempted)}` +
         ` failed ${sum((p) => p.failed)} closed ${sum((p) => p.closed)} | ${Math.round(rate).toLocaleString('en-US')} msg/s` +
         ` | gaps ${sum((p) => p.gaps)} | clients CPU ${(cpu * 100).toFixed(0)}%`,
     );
-    last = { t, delivered, cpuMs };
   }, 1000);
   timer.unref();
   return timer;
