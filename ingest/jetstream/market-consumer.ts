@@ -1,0 +1,435 @@
+import { AckPolicy, DeliverPolicy, ReplayPolicy, nanos, type Consumer, type ConsumerConfig, type ConsumerMessages, type JetStreamManager, type JsMsg, type NatsConnection } from 'nats';
+import { systemClock, type Clock } from '../../core/clock.js';
+import type { TickSink } from '../../core/feed-source.js';
+import type { Logger } from '../../core/logger.js';
+import { TICK_FIELDS, writeTick } from '../../core/tick.js';
+import type { Universe } from '../../core/universe.js';
+import type { AppliedTracker } from './applied-tracker.js';
+import { apiErrCode } from './market-stream.js';
+import { PendingAcks, type PendingAck } from './pending-acks.js';
+import type { QuarantineReason, QuarantineStore } from './quarantine.js';
+import { decodeTick } from './tick-codec.js';
+
+/**
+ * The ingest side of MARKET: one durable pull consumer (explicit ack,
+ * ack-wait, max-deliver) whose ticks go into a TickSink (the ingest thread's
+ * TickRouter) and whose messages are acked only once their ticks are applied.
+ *
+ * Delivery: at-least-once into the shards. A message is acked after the
+ * owning shard has applied its tick (AppliedTracker: the tick's position in
+ * the shard's FIFO ≤ the shard's applied count); anything not acked within
+ * ack-wait is redelivered by JetStream. Duplicates are the actors' job: they
+ * drop a tick whose source seq (n, passed through as sourceSeq) is not above
+ * the last applied one.
+ *
+ * Ordering: messages are routed in delivery order, and each shard applies in
+ * routing order, so each symbol's ticks are applied in stream order. Because
+ * the actors dedupe by "highest n applied", a message must never be applied
+ * after a later one of its symbol. Two cases could break that and are held off:
+ * - Start with unacked messages from a previous run (a killed ingest): they
+ *   come back only after their ack-wait, so the first fetch waits ack-wait
+ *   (the "hold") instead of racing ahead with newer messages.
+ * - Deliveries lost on the wire (a reconnect while a fetch was open) show as a
+ *   gap in the consumer sequence: the consumer holds again, and first
+ *   deliveries that arrive during the hold are nak'ed with a delay longer than
+ *   the hold, so the lost messages come back before them.
+ *
+ * Acks: per shard, in position order, in batches on a short timer
+ * (ackIntervalMs). Flow control: at most maxUnacked messages are routed and
+ * not yet acked; when shards fall behind the consumer stops fetching until
+ * they catch up. Nothing is dropped. maxUnacked must stay below the router's
+ * backlog bound (TickRouter drops past it), so the router never drops a tick
+ * whose message could then be acked.
+ *
+ * Poison pills (payloads that fail tick-codec validation) are quarantined and
+ * then terminated on their first delivery; they never occupy a shard. A
+ * message still unapplied on its last allowed delivery (deliveryCount =
+ * maxDeliver) when its ack-wait runs out is quarantined as `max_deliveries`
+ * and terminated: the delivery count is in every message, so this works
+ * across restarts and needs no advisory subscription (the MAX_DELIVERIES
+ * advisory is core NATS, lost while nobody listens, and arrives only after
+ * JetStream has given up).
+ *
+ * Retries: fetch errors are retried forever with backoff (a deleted durable
+ * is recreated); the connection reconnects by itself (nats-connection.ts).
+ * Only one MarketConsumer may run per durable at a time.
+ */
+export interface MarketConsumerOptions {
+  readonly nc: NatsConnection;
+  /** MARKET stream name. */
+  readonly stream: string;
+  /** Durable consumer name (one per server). */
+  readonly durable: string;
+  /** MARKET subject prefix (`md`). */
+  readonly prefix: string;
+  readonly universe: Universe;
+  /** Where decoded ticks go; arrival is stamped there. */
+  readonly sink: TickSink;
+  readonly tracker: AppliedTracker;
+  readonly quarantine: QuarantineStore;
+  readonly clock?: Clock;
+  readonly log?: Pick<Logger, 'info' | 'warn' | 'error'>;
+  /** JetStream ack-wait: redelivery after this long without an ack. Default 10 s. */
+  readonly ackWaitMs?: number;
+  /** Deliveries before a message is quarantined as max_deliveries. Default 5. */
+  readonly maxDeliver?: number;
+  /** Messages per fetch. Default 1000. */
+  readonly batch?: number;
+  /** Routed-but-unacked messages before fetching pauses. Default 16384. */
+  readonly maxUnacked?: number;
+  /** How long one fetch waits for messages (≥ 1000). Default 2000. */
+  readonly fetchExpiresMs?: number;
+  /** Idle heartbeat requested for a fetch. Default fetchExpiresMs / 2. */
+  readonly heartbeatMs?: number;
+  /** Ack sweep period. Default 5 ms. */
+  readonly ackIntervalMs?: number;
+  /** Where a newly created durable starts: every retained tick, or only new ones. Default 'all'. */
+  readonly deliverFrom?: 'all' | 'new';
+}
+
+export interface MarketConsumerStats {
+  received: number;
+  /** Ticks handed to the sink. */
+  routed: number;
+  acked: number;
+  /** Deliveries with deliveryCount > 1. */
+  redelivered: number;
+  quarantined: number;
+  quarantineFailed: number;
+  /** Entries whose ack-wait passed before they were applied (JetStream redelivers them). */
+  expired: number;
+  /** First deliveries nak'ed during a hold. */
+  deferred: number;
+  holds: number;
+  /** Times fetching waited for shards to catch up. */
+  paused: number;
+  fetchErrors: number;
+  sinkErrors: number;
+  /** Batches whose routed count differed from what the sink reported (should stay 0). */
+  positionMismatches: number;
+}
+
+const CONSUMER_NOT_FOUND = 10014;
+
+export class MarketConsumer {
+  readonly stats: MarketConsumerStats = {
+    received: 0,
+    routed: 0,
+    acked: 0,
+    redelivered: 0,
+    quarantined: 0,
+    quarantineFailed: 0,
+    expired: 0,
+    deferred: 0,
+    holds: 0,
+    paused: 0,
+    fetchErrors: 0,
+    sinkErrors: 0,
+    positionMismatches: 0,
+  };
+  readonly #o: Required<Omit<MarketConsumerOptions, 'log'>> & Pick<MarketConsumerOptions, 'log'>;
+  readonly #pending: PendingAcks;
+  readonly #batchRecords: Float64Array;
+  readonly #batchMsgs: JsMsg[] = [];
+  readonly #base: Float64Array;
+  readonly #count: Float64Array;
+  readonly #quarantining = new Set<Promise<void>>();
+  #consumer: Consumer | undefined;
+  #iter: ConsumerMessages | undefined;
+  #loop: Promise<void> | undefined;
+  #running = false;
+  #stopAckTimer: (() => void) | undefined;
+  #expectedDseq = 0;
+  #holdUntil = 0;
+  #wake: (() => void) | undefined;
+
+  constructor(opts: MarketConsumerOptions) {
+    const fetchExpiresMs = Math.max(1000, opts.fetchExpiresMs ?? 2000);
+    this.#o = {
+      clock: systemClock,
+      ackWaitMs: 10_000,
+      maxDeliver: 5,
+      batch: 1000,
+      maxUnacked: 16_384,
+      ackIntervalMs: 5,
+      deliverFrom: 'all',
+      heartbeatMs: Math.floor(fetchExpiresMs / 2),
+      ...opts,
+      fetchExpiresMs,
+    };
+    if (this.#o.maxDeliver < 2) throw new RangeError('maxDeliver must be at least 2');
+    this.#pending = new PendingAcks(opts.tracker.shards);
+    this.#batchRecords = new Float64Array(this.#o.batch * TICK_FIELDS);
+    this.#base = new Float64Array(opts.tracker.shards);
+    this.#count = new Float64Array(opts.tracker.shards);
+  }
+
+  /** Messages routed (or being quarantined) and not yet acked/terminated: what flow control bounds. */
+  get unacked(): number {
+    return this.#pending.size + this.#quarantining.size;
+  }
+
+  /** True while a hold is in force (see class comment). */
+  get holding(): boolean {
+    return this.#o.clock.now() < this.#holdUntil;
+  }
+
+  /** Creates or updates the durable, then starts fetching. Resolves once running. */
+  async start(): Promise<void> {
+    if (this.#running) return;
+    const jsm = await this.#o.nc.jetstreamManager();
+    await ensureMarketConsumer(jsm, this.#o);
+    const info = await jsm.consumers.info(this.#o.stream, this.#o.durable);
+    this.#expectedDseq = info.delivered.consumer_seq + 1;
+    if (info.num_ack_pending > 0) this.#hold(`${info.num_ack_pending} messages delivered before this start are unacked`);
+    this.#consumer = await this.#o.nc.jetstream().consumers.get(this.#o.stream, this.#o.durable);
+    this.#running = true;
+    this.#stopAckTimer = this.#o.clock.every(this.#o.ackIntervalMs, () => this.#sweep());
+    this.#loop = this.#run();
+  }
+
+  /**
+   * Stops fetching. With `drainMs` > 0 it first waits (up to that long) for
+   * routed messages to be applied and acked; whatever is still unacked then is
+   * left to JetStream to redeliver after ack-wait (to the next start).
+   */
+  async stop(opts: { drainMs?: number } = {}): Promise<void> {
+    if (!this.#running) return;
+    this.#running = false;
+    this.#iter?.stop();
+    this.#wake?.();
+    await this.#loop;
+    const drainMs = opts.drainMs ?? 0;
+    if (drainMs > 0) {
+      const end = this.#o.clock.now() + drainMs;
+      while (this.unacked > 0 && this.#o.clock.now() < end) await this.#sleep(Math.min(this.#o.ackIntervalMs, end - this.#o.clock.now()), true);
+    }
+    this.#stopAckTimer?.();
+    this.#sweep();
+    await Promise.allSettled([...this.#quarantining]);
+    this.#pending.clear();
+    if (!this.#o.nc.isClosed()) await this.#o.nc.flush().catch(() => {});
+  }
+
+  async #run(): Promise<void> {
+    const o = this.#o;
+    let errors = 0;
+    while (this.#running) {
+      const wait = this.#holdUntil - o.clock.now();
+      if (wait > 0) {
+        await this.#sleep(wait);
+        continue;
+      }
+      const room = o.maxUnacked - this.unacked;
+      if (room < Math.min(o.batch, Math.ceil(o.maxUnacked / 4))) {
+        this.stats.paused++;
+        await this.#sleep(o.fetchExpiresMs);
+        continue;
+      }
+      try {
+        const iter = await this.#consumer!.fetch({ max_messages: Math.min(o.batch, room), expires: o.fetchExpiresMs, idle_heartbeat: o.heartbeatMs });
+        this.#iter = iter;
+        try {
+          for await (const m of iter) {
+            this.#onMessage(m);
+            // Route what arrived together: flush when nothing more is queued right now, or the batch is full.
+            if (iter.getPending() === 0 || this.#batchMsgs.length === o.batch) this.#flush();
+            if (!this.#running) break;
+          }
+        } finally {
+          this.#flush();
+          this.#iter = undefined;
+        }
+        errors = 0;
+      } catch (err) {
+        this.stats.fetchErrors++;
+        errors++;
+        o.log?.warn({ err: (err as Error).message, errors }, 'market consumer: fetch failed; retrying');
+        if (apiErrCode(err) === CONSUMER_NOT_FOUND || /consumer (not found|deleted)/i.test((err as Error).message)) {
+          await this.#recreate().catch((e: unknown) => o.log?.error({ err: (e as Error).message }, 'market consumer: cannot recreate the durable'));
+        }
+        await this.#sleep(Math.min(5000, 100 * 2 ** Math.min(errors, 6)));
+      }
+    }
+  }
+
+  async #recreate(): Promise<void> {
+    const jsm = await this.#o.nc.jetstreamManager();
+    await ensureMarketConsumer(jsm, this.#o);
+    this.#consumer = await this.#o.nc.jetstream().consumers.get(this.#o.stream, this.#o.durable);
+    this.#expectedDseq = 0;
+  }
+
+  #onMessage(m: JsMsg): void {
+    const o = this.#o;
+    const info = m.info;
+    this.stats.received++;
+    if (info.deliveryCount > 1) this.stats.redelivered++;
+    const dseq = info.deliverySequence;
+    if (this.#expectedDseq > 0 && dseq > this.#expectedDseq) this.#hold(`${dseq - this.#expectedDseq} deliveries did not arrive (consumer seq ${this.#expectedDseq}..${dseq - 1})`);
+    this.#expectedDseq = dseq + 1;
+
+    // During a hold, a first delivery may be newer than a lost one: send it back to come after them.
+    // Redeliveries are older than anything nak'ed here, and a last delivery is never nak'ed (it would be lost).
+    if (info.deliveryCount === 1 && info.deliveryCount < o.maxDeliver && this.holding) {
+      tryAck(m, 'nak', this.#holdUntil - o.clock.now() + this.#holdMargin());
+      this.stats.deferred++;
+      return;
+    }
+
+    const d = decodeTick(m.data, m.subject, o.prefix, o.universe);
+    if (!d.ok) {
+      this.#quarantine(m, d.reason, d.detail);
+      return;
+    }
+    const i = this.#batchMsgs.length;
+    writeTick(this.#batchRecords, i, d.tick);
+    this.#batchMsgs.push(m);
+  }
+
+  /** Hands the batch to the sink and records each message's position in its shard. */
+  #flush(): void {
+    const msgs = this.#batchMsgs;
+    const n = msgs.length;
+    if (n === 0) return;
+    const { tracker, sink, clock, ackWaitMs, maxDeliver } = this.#o;
+    const shards = tracker.shards;
+    const base = this.#base;
+    const count = this.#count;
+    for (let s = 0; s < shards; s++) {
+      base[s] = tracker.routedCount(s);
+      count[s] = 0;
+    }
+    try {
+      sink.accept(this.#batchRecords, n);
+    } catch (err) {
+      // Nothing is acked for this batch: JetStream redelivers it (soon, via nak).
+      this.stats.sinkErrors++;
+      this.#o.log?.error({ err: (err as Error).message, messages: n }, 'market consumer: sink rejected a batch');
+      for (const m of msgs) tryAck(m, 'nak', 1000);
+      msgs.length = 0;
+      return;
+    }
+    const deadline = clock.now() + ackWaitMs;
+    const recs = this.#batchRecords;
+    for (let i = 0; i < n; i++) {
+      const m = msgs[i];
+      const s = tracker.shardOf(recs[i * TICK_FIELDS]);
+      const pos = base[s] + ++count[s];
+      this.#pending.push(s, { pos, msg: m, deadline, last: m.info.deliveryCount >= maxDeliver });
+    }
+    for (let s = 0; s < shards; s++) {
+      if (count[s] > 0 && tracker.routedCount(s) - base[s] !== count[s]) this.stats.positionMismatches++;
+    }
+    this.stats.routed += n;
+    msgs.length = 0;
+  }
+
+  /** Acks what has been applied, in position order per shard; expires what outlived ack-wait. */
+  #sweep(): void {
+    const { tracker, clock } = this.#o;
+    const now = clock.now();
+    const before = this.#pending.size;
+    for (let s = 0; s < tracker.shards; s++) {
+      if (this.#pending.sizeOf(s) === 0) continue;
+      const applied = tracker.appliedCount(s);
+      this.#pending.settle(s, applied, now, (e: PendingAck, done: boolean) => {
+        if (done) {
+          // ack() throws only on a closed connection; the message then stays unacked and comes back.
+          if (tryAck(e.msg, 'ack')) this.stats.acked++;
+        } else if (e.last) {
+          this.#quarantine(e.msg, 'max_deliveries', `not applied within ack-wait on delivery ${e.msg.info.deliveryCount} of ${this.#o.maxDeliver}`);
+        } else {
+          this.stats.expired++; // JetStream redelivers it; its next delivery gets a new entry
+        }
+      });
+    }
+    if (this.#pending.size < before) this.#wake?.();
+  }
+
+  #quarantine(m: JsMsg, reason: QuarantineReason, detail: string): void {
+    const headers: [string, string][] = [];
+    if (m.headers) for (const [k, vs] of m.headers) for (const v of vs) headers.push([k, v]);
+    const info = m.info;
+    const p = this.#o.quarantine
+      .add({ subject: m.subject, reason, detail, deliveryCount: info.deliveryCount, streamSeq: info.streamSequence, headers, payload: m.data })
+      .then(
+        () => {
+          tryAck(m, 'term');
+          this.stats.quarantined++;
+        },
+        (err: unknown) => {
+          // Left unacked: JetStream delivers it again and we retry (unless that was its last delivery).
+          this.stats.quarantineFailed++;
+          this.#o.log?.error({ err: (err as Error).message, subject: m.subject, seq: info.streamSequence, reason }, 'market consumer: quarantine failed');
+        },
+      )
+      .finally(() => {
+        this.#quarantining.delete(p);
+        this.#wake?.();
+      });
+    this.#quarantining.add(p);
+  }
+
+  #hold(why: string): void {
+    this.#holdUntil = Math.max(this.#holdUntil, this.#o.clock.now() + this.#o.ackWaitMs + this.#holdMargin());
+    this.stats.holds++;
+    this.#o.log?.warn({ why, holdMs: Math.round(this.#holdUntil - this.#o.clock.now()) }, 'market consumer: holding new messages until earlier deliveries come back');
+  }
+
+  #holdMargin(): number {
+    return Math.max(250, this.#o.ackWaitMs / 10);
+  }
+
+  /** Sleeps `ms` on the injected clock; stop() or freed room (unless `uninterruptible`) wakes it early. */
+  #sleep(ms: number, uninterruptible = false): Promise<void> {
+    return new Promise((resolve) => {
+      const cancel = this.#o.clock.after(Math.max(0, ms), done);
+      function done(): void {
+        cancel();
+        resolve();
+      }
+      if (!uninterruptible) this.#wake = () => ((this.#wake = undefined), done());
+    });
+  }
+}
+
+/** Sends an ack, term or nak; false when the connection is closed (the message stays unacked and is redelivered). */
+function tryAck(m: JsMsg, kind: 'ack' | 'term' | 'nak', nakDelayMs?: number): boolean {
+  try {
+    if (kind === 'ack') m.ack();
+    else if (kind === 'term') m.term();
+    else m.nak(nakDelayMs === undefined ? undefined : Math.max(1, Math.round(nakDelayMs)));
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** The durable's managed settings (create or update; other settings are left as they are). */
+export async function ensureMarketConsumer(
+  jsm: JetStreamManager,
+  o: Pick<MarketConsumerOptions, 'stream' | 'durable'> & Required<Pick<MarketConsumerOptions, 'ackWaitMs' | 'maxDeliver' | 'maxUnacked' | 'deliverFrom'>>,
+): Promise<'created' | 'updated' | 'unchanged'> {
+  const want: Partial<ConsumerConfig> = {
+    durable_name: o.durable,
+    ack_policy: AckPolicy.Explicit,
+    ack_wait: nanos(o.ackWaitMs),
+    max_deliver: o.maxDeliver,
+    // Expired-but-not-yet-redelivered messages still count on the server: leave room above our own bound.
+    max_ack_pending: o.maxUnacked * 2,
+    replay_policy: ReplayPolicy.Instant,
+  };
+  let have;
+  try {
+    have = await jsm.consumers.info(o.stream, o.durable);
+  } catch (err) {
+    if (apiErrCode(err) !== CONSUMER_NOT_FOUND) throw err;
+    await jsm.consumers.add(o.stream, { ...want, deliver_policy: o.deliverFrom === 'new' ? DeliverPolicy.New : DeliverPolicy.All });
+    return 'created';
+  }
+  const c = have.config;
+  if (c.ack_wait === want.ack_wait && c.max_deliver === want.max_deliver && c.max_ack_pending === want.max_ack_pending) return 'unchanged';
+  await jsm.consumers.update(o.stream, o.durable, { ack_wait: want.ack_wait, max_deliver: want.max_deliver, max_ack_pending: want.max_ack_pending });
+  return 'updated';
+}
