@@ -35,7 +35,9 @@ export interface RunOutput {
 }
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+/** A spawned server may migrate a database and build indexes first; an attached one is up or not. */
 const READY_TIMEOUT_MS = 60_000;
+const ATTACH_READY_TIMEOUT_MS = 10_000;
 const SETTLE_MS = 3000;
 
 export async function runWsBench(o: WsBenchOptions, hooks: RunHooks = {}): Promise<RunOutput> {
@@ -57,7 +59,7 @@ export async function runWsBench(o: WsBenchOptions, hooks: RunHooks = {}): Promi
   let fleet: ClientFleet | undefined;
   let sampler: ProcSampler | undefined;
   try {
-    await waitReady(server, READY_TIMEOUT_MS);
+    await waitReady(server, server.spawned ? READY_TIMEOUT_MS : ATTACH_READY_TIMEOUT_MS);
     const all = await fetchSymbols(server);
     if (all.length < o.symbols) throw new Error(`the server lists ${all.length} symbols; --symbols ${o.symbols} needs at least that many`);
     const symbolsFile = join(tmp, 'symbols.txt');
