@@ -34,6 +34,7 @@ export const QuarantineHeader = {
 } as const;
 
 const NO_MESSAGE_FOUND = 10037;
+const MESSAGE_DELETE_FAILED = 10057;
 
 export interface JetStreamQuarantineStoreOptions {
   /** QUARANTINE stream name. */
@@ -112,7 +113,9 @@ export class JetStreamQuarantineStore implements QuarantineStore {
     try {
       return await this.#jsm.streams.deleteMessage(this.#stream, id, false);
     } catch (err) {
-      if (apiErrCode(err) === NO_MESSAGE_FOUND) return false;
+      // A delete of a missing sequence fails as "message delete failed" (10057) saying "no message found".
+      const code = apiErrCode(err);
+      if (code === NO_MESSAGE_FOUND || (code === MESSAGE_DELETE_FAILED && /no message found/i.test((err as Error).message))) return false;
       throw err;
     }
   }

@@ -233,7 +233,8 @@ export class MarketConsumer {
           for await (const m of iter) {
             this.#onMessage(m);
             // Route what arrived together: flush when nothing more is queued right now, or the batch is full.
-            if (iter.getPending() === 0 || this.#batchMsgs.length === o.batch) this.#flush();
+            // (getPending() still counts the message being handled, hence ≤ 1.)
+            if (iter.getPending() <= 1 || this.#batchMsgs.length === o.batch) this.#flush();
             if (!this.#running) break;
           }
         } finally {
