@@ -41,6 +41,8 @@ export interface ClientSummary extends ClientProgress {
   readonly closes: Readonly<Record<string, number>>;
   readonly errors: Readonly<Record<string, number>>;
   readonly failures: Readonly<Record<string, number>>;
+  /** Why the client closed open connections (with 1002): frames it could not accept. */
+  readonly protocolErrors: Readonly<Record<string, number>>;
   readonly window: Counters & {
     readonly marked: boolean;
     readonly durationMs: number;

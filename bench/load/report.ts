@@ -55,6 +55,8 @@ export interface WsBenchResult {
   readonly latencyHistogramUs: HistogramJson;
   readonly errors: Record<string, number>;
   readonly closes: Record<string, number>;
+  /** Frames the clients rejected (they then closed with 1002); should be empty. */
+  readonly protocolErrors: Record<string, number>;
   readonly generator: {
     readonly processes: number;
     /** Native clients' CPU over the window, in cores. */
@@ -182,6 +184,7 @@ export function buildResult(m: RunMeasurements): WsBenchResult {
     latencyHistogramUs: latency.toJSON(),
     errors: sumRecords(s.map((c) => c.errors)),
     closes: sumRecords(s.map((c) => c.closes)),
+    protocolErrors: sumRecords(s.map((c) => c.protocolErrors)),
     generator: {
       processes: s.length,
       clientCores: round(clientCores, 3),
@@ -233,7 +236,7 @@ export function formatResult(r: WsBenchResult): string {
     `  delivered   ${int(w.deliveriesPerS)} msg/s${w.expectedPerS ? ` (${pct(w.deliveriesPerS / w.expectedPerS)} of the nominal ${int(w.expectedPerS)})` : ''}, ${int(w.framesPerS)} frames/s, ${w.mbPerS} MB/s`,
     `  tick→wire   p50 ${l.p50} ms, p90 ${l.p90} ms, p99 ${l.p99} ms, p99.9 ${l.p999} ms, max ${l.max} ms (${int(l.count)} quotes)`,
     `  seq         ${int(w.gaps)} missing, ${int(w.duplicates)} duplicates${w.unknownSymbol ? `, ${int(w.unknownSymbol)} for unsubscribed symbols` : ''}`,
-    `  errors      ${codes(r.errors)}; closes ${codes(r.closes)}`,
+    `  errors      ${codes(r.errors)}; closes ${codes(r.closes)}${Object.keys(r.protocolErrors).length ? `; protocol errors ${codes(r.protocolErrors)}` : ''}`,
     `  server      CPU ${srv.cpuCores === null ? 'n/a' : `${(srv.cpuCores * 100).toFixed(0)}% of a core`}, RSS ${mb(srv.rssBaselineKb)} → ${mb(srv.rssConnectedKb)} (max ${mb(srv.rssMaxKb)}), ${srv.rssPerConnKb === null ? 'n/a' : `${srv.rssPerConnKb.toFixed(1)} KB`} per connection`,
     `  generator   ${r.generator.processes} native process(es) ${(r.generator.clientCores * 100).toFixed(0)}% of a core + orchestrator ${(r.generator.orchestratorCores * 100).toFixed(0)}% = ${pct(r.generator.machineShare)} of ${r.machine.cpus} cores`,
   ];

@@ -133,6 +133,7 @@ static struct {
     tally_t closes;           /* close codes received (or 1006 for a drop without a close frame) */
     tally_t errors;           /* error message codes received */
     tally_t failures;         /* why connection attempts failed */
+    tally_t protocol_errors;  /* why we closed an open connection (we then send close 1002) */
     char stdin_buf[256];
     size_t stdin_len;
 } g;
@@ -651,7 +652,7 @@ static void protocol_error(conn_t *c, const char *what)
 {
     uint8_t payload[2] = {1002 >> 8, 1002 & 0xFF};
     send_frame(c, WS_OP_CLOSE, payload, 2);
-    tally_add(&g.failures, what, strlen(what));
+    tally_add(&g.protocol_errors, what, strlen(what));
     closed(c, 1002);
 }
 
@@ -880,6 +881,8 @@ static void report_summary(uint64_t now)
     tally_write_json(&g.errors, stdout);
     fputs(",\"failures\":", stdout);
     tally_write_json(&g.failures, stdout);
+    fputs(",\"protocolErrors\":", stdout);
+    tally_write_json(&g.protocol_errors, stdout);
     /* The measured window: from "mark" (or the start, if never marked) to now. */
     counters_t w;
     counters_diff(&w, &g.c, &g.c_at_mark);

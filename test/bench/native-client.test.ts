@@ -4,7 +4,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { createServer, type AddressInfo, type Server, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { after, before, describe, it } from 'node:test';
+import { before, describe, it } from 'node:test';
 import { ClientFleet, type ClientSummary } from '../../bench/load/client-fleet.js';
 import { ensureNativeClient } from '../../bench/load/native-build.js';
 
@@ -75,8 +75,10 @@ interface Observed {
   readonly clientFrames: ClientFrame[];
 }
 
-/** Serves one scripted session per connection. */
-function startScriptedServer(observed: Observed): Server {
+type Script = (sock: Socket) => Promise<void>;
+
+/** Serves one scripted session per connection: the script starts after the subscribe. */
+function startScriptedServer(observed: Observed, script: Script): Server {
   return createServer((sock: Socket) => {
     let buf: Buffer = Buffer.alloc(0);
     let upgraded = false;
@@ -100,7 +102,7 @@ function startScriptedServer(observed: Observed): Server {
         observed.clientFrames.push(f);
         if (f.opcode === 1 && observed.subscribe === undefined) {
           observed.subscribe = JSON.parse(f.payload.toString());
-          void runScript(sock);
+          void script(sock);
         }
       }
     });
@@ -143,21 +145,16 @@ async function runScript(sock: Socket): Promise<void> {
   sock.end();
 }
 
-describe('native client (wsload) against a scripted server', () => {
-  let server: Server;
-  let dir: string;
-  let summary: ClientSummary;
-  const observed: Observed = { protocolHeader: '', subscribe: undefined, clientFrames: [] };
-
-  before(async () => {
-    const binary = await ensureNativeClient();
-    dir = await mkdtemp(join(tmpdir(), 'wsload-test-'));
+/** Runs one native client connection (symbols AAA, BBB) against script until the server closes it. */
+async function runAgainst(script: Script, observed: Observed): Promise<ClientSummary> {
+  const binary = await ensureNativeClient();
+  const dir = await mkdtemp(join(tmpdir(), 'wsload-test-'));
+  const server = startScriptedServer(observed, script);
+  try {
     const symbolsFile = join(dir, 'symbols.txt');
     await writeFile(symbolsFile, 'AAA\nBBB\nCCC\n');
-    server = startScriptedServer(observed);
     await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
     const port = (server.address() as AddressInfo).port;
-
     const fleet = new ClientFleet({
       binary, host: '127.0.0.1', port, path: '/v1/stream', protocol: 'bourse.v1.json', connections: 1, processes: 1,
       symbolsFile, symbolsPerConn: 2, rampPerS: 100, maxPending: 10, sourceAddresses: 1, connectTimeoutMs: 5000, reportMs: 50,
@@ -165,15 +162,23 @@ describe('native client (wsload) against a scripted server', () => {
     try {
       const deadline = Date.now() + 10_000;
       while (!fleet.progress.some((p) => p.closed === 1) && Date.now() < deadline) await sleep(20);
-      [summary] = await fleet.stop();
+      const [summary] = await fleet.stop();
+      return summary;
     } finally {
       fleet.kill();
     }
-  });
-
-  after(async () => {
-    server?.close();
+  } finally {
+    server.close();
     await rm(dir, { recursive: true, force: true });
+  }
+}
+
+describe('native client (wsload) against a scripted server', () => {
+  let summary: ClientSummary;
+  const observed: Observed = { protocolHeader: '', subscribe: undefined, clientFrames: [] };
+
+  before(async () => {
+    summary = await runAgainst(runScript, observed);
   });
 
   it('connects once with the sub-protocol and subscribes to its symbols', () => {
@@ -204,6 +209,7 @@ describe('native client (wsload) against a scripted server', () => {
   it('tallies error codes and close codes', () => {
     assert.deepEqual(summary.errors, { unknown_symbol: 1 });
     assert.deepEqual(summary.closes, { '4001': 1 });
+    assert.deepEqual(summary.protocolErrors, {});
     assert.equal(summary.closed, 1);
     assert.equal(summary.open, 0);
   });
@@ -215,5 +221,21 @@ describe('native client (wsload) against a scripted server', () => {
     assert.equal(pong?.payload.toString(), 'hi');
     const close = observed.clientFrames.find((f) => f.opcode === 8);
     assert.equal(close?.payload.readUInt16BE(0), 4001);
+  });
+});
+
+describe('native client (wsload) on a frame it cannot accept', () => {
+  it('closes with 1002 and reports a protocol error, not a server close', async () => {
+    const observed: Observed = { protocolHeader: '', subscribe: undefined, clientFrames: [] };
+    const summary = await runAgainst(async (sock) => {
+      // RSV1 set, but no extension was negotiated.
+      sock.write(Buffer.concat([Buffer.from([0xc1, 2]), Buffer.from('{}')]));
+      await sleep(200);
+      sock.end();
+    }, observed);
+    assert.deepEqual(summary.protocolErrors, { 'protocol: bad frame header': 1 });
+    assert.deepEqual(summary.closes, { '1002': 1 });
+    assert.equal(summary.failed, 0);
+    assert.equal(observed.clientFrames.find((f) => f.opcode === 8)?.payload.readUInt16BE(0), 1002);
   });
 });

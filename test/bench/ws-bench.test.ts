@@ -35,6 +35,7 @@ describe('bench:ws against uws-bare', () => {
 
     assert.deepEqual(r.errors, {});
     assert.deepEqual(r.closes, {});
+    assert.deepEqual(r.protocolErrors, {});
     assert.ok(r.server.pid && r.server.spawned);
     assert.ok(r.server.cpuCores !== null && r.server.cpuCores > 0);
     assert.ok(r.server.rssConnectedKb !== null && r.server.rssConnectedKb > 0);
