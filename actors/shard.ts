@@ -108,7 +108,7 @@ export class Shard {
    * gateways know this shard is done with the window (see gateway/batch-gate.ts).
    */
   flush(copies: number): ArrayBuffer[] {
-    const { clock, table, interest, universe } = this.#o;
+    const { clock, table, universe } = this.#o;
     const started = performance.now();
     const now = clock.now();
     const w = this.#writer;
@@ -121,13 +121,14 @@ export class Shard {
         const id = a.symbolId;
         const symbol = universe.symbol(id);
         const ta = a.record[Q.arrival];
-        const trades = interest.wants(id, FrameKind.trades, 'json') || interest.wants(id, FrameKind.trades, 'msgpack') ? this.#trades(a) : null;
+        const trades = this.#wanted(id, FrameKind.trades) ? this.#trades(a) : null;
         const closedBars: BarFields[] = a.closedBars.length ? [...a.closedBars] : [];
         const barChanged = a.pendingTradeCount > 0;
         const seq = a.markFlushed(now);
         table.writeRecord(slot, a.record);
-        this.#add(id, FrameKind.quote, seq, quoteMessage(symbol, a.record, now, ta));
+        if (this.#wanted(id, FrameKind.quote)) this.#add(id, FrameKind.quote, seq, quoteMessage(symbol, a.record, now, ta));
         if (trades && trades.length) this.#add(id, FrameKind.trades, seq, { type: 'trades', symbol, seq, ts: now, ta, trades });
+        if (!this.#wanted(id, FrameKind.bar)) continue;
         for (const bar of closedBars) this.#add(id, FrameKind.bar, seq, barMessage(symbol, seq, now, bar, true));
         if (barChanged) {
           const r = a.record;
@@ -145,6 +146,12 @@ export class Shard {
     const out = w.finish(this.index, now, copies);
     this.stats.lastFlushMs = performance.now() - started;
     return out;
+  }
+
+  /** Whether any gateway has a subscriber for this symbol and kind, in either format. */
+  #wanted(id: number, kind: FrameKind): boolean {
+    const interest = this.#o.interest;
+    return interest.wants(id, kind, 'json') || interest.wants(id, kind, 'msgpack');
   }
 
   #trades(a: TickerActor): Trade[] {

@@ -6,6 +6,8 @@ export interface ManagedThreadOptions {
   readonly url: URL;
   /** Built afresh for every (re)start. */
   readonly workerData: () => unknown;
+  /** V8 heap limits for the thread (see supervisor: a small young generation keeps RSS per thread down). */
+  readonly resourceLimits?: { readonly maxYoungGenerationSizeMb?: number; readonly maxOldGenerationSizeMb?: number };
   readonly log: Logger;
   readonly backoffMs: number;
   readonly backoffMaxMs: number;
@@ -44,7 +46,7 @@ export class ManagedThread {
 
   start(restart = false): Worker {
     const o = this.#o;
-    const w = new Worker(o.url, { workerData: o.workerData(), name: o.name });
+    const w = new Worker(o.url, { workerData: o.workerData(), name: o.name, resourceLimits: o.resourceLimits });
     this.#worker = w;
     this.#startedAt = Date.now();
     w.on('error', (err) => o.log.error({ err, thread: o.name }, 'thread failed'));

@@ -20,6 +20,13 @@ import { MarketSimulator } from '../ingest/market-simulator.js';
 import { loadUniverse } from '../ingest/universe-loader.js';
 import { ManagedThread } from './managed-thread.js';
 
+/**
+ * Young-generation cap per worker thread, MB. Hot threads make short-lived
+ * garbage at a steady rate (frames, views); V8 otherwise grows each thread's
+ * nursery to tens of MB, which is RSS that scales with threads, not clients.
+ */
+const YOUNG_GEN_MB = Number(process.env.BOURSE_YOUNG_GEN_MB ?? 8);
+
 /** Records each shard's tick ring holds (96 B each): seconds of burst at 100k ticks/s. */
 const RING_RECORDS = 1 << 16;
 
@@ -63,7 +70,7 @@ export async function startServer(config: Config, log: Logger = createLogger(con
   const statusSab = ThreadStatus.allocate(G + S + 1);
   const status = new ThreadStatus(statusSab, threadSlots(G, S));
   const prevClose = referencePrices(universe, config);
-  const backoff = { backoffMs: config.restartBackoffMs, backoffMaxMs: config.restartBackoffMaxMs, log };
+  const backoff = { backoffMs: config.restartBackoffMs, backoffMaxMs: config.restartBackoffMaxMs, log, resourceLimits: { maxYoungGenerationSizeMb: YOUNG_GEN_MB } };
 
   // uSockets sets SO_REUSEPORT only when the port is given: PORT=0 is resolved
   // here first, so gateways can share the port and a restarted gateway can bind

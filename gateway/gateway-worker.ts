@@ -72,8 +72,13 @@ let draining = false;
 app.ws('/v1/stream', stream.behavior());
 registerRestRoutes(app, { universe, reader, status, clock: systemClock, thread: name, draining: () => draining });
 
+// Throttled quotes are due on flush boundaries; the slow-consumer sweep (one
+// native getBufferedAmount call per socket) runs every SWEEP_EVERY windows,
+// which bounds how long a socket can be over a limit before it is acted on.
+const SWEEP_EVERY = Math.max(1, Math.round(200 / config.flushMs));
+let windows = 0;
 const housekeeping = setInterval(() => {
-  stream.sweep();
+  if (++windows % SWEEP_EVERY === 0) stream.sweep();
   fanout.tick();
 }, config.flushMs);
 
