@@ -176,7 +176,7 @@ export class MarketConsumer {
 
   /** Creates or updates the durable, then starts fetching. Resolves once running. */
   async start(): Promise<void> {
-    if (this.#running) return;
+    if (this.#loop) return;
     const jsm = await this.#o.nc.jetstreamManager();
     await ensureMarketConsumer(jsm, this.#o);
     const info = await jsm.consumers.info(this.#o.stream, this.#o.durable);
@@ -194,7 +194,7 @@ export class MarketConsumer {
    * left to JetStream to redeliver after ack-wait (to the next start).
    */
   async stop(opts: { drainMs?: number } = {}): Promise<void> {
-    if (!this.#running) return;
+    if (!this.#loop) return;
     this.#running = false;
     this.#iter?.stop();
     this.#wake?.();
@@ -208,6 +208,7 @@ export class MarketConsumer {
     this.#sweep();
     await Promise.allSettled([...this.#quarantining]);
     this.#pending.clear();
+    this.#loop = undefined;
     if (!this.#o.nc.isClosed()) await this.#o.nc.flush().catch(() => {});
   }
 
@@ -243,6 +244,11 @@ export class MarketConsumer {
         }
         errors = 0;
       } catch (err) {
+        if (o.nc.isClosed()) {
+          o.log?.error({ err: (err as Error).message }, 'market consumer: connection closed; stopped fetching');
+          this.#running = false;
+          break;
+        }
         this.stats.fetchErrors++;
         errors++;
         o.log?.warn({ err: (err as Error).message, errors }, 'market consumer: fetch failed; retrying');
