@@ -175,8 +175,14 @@ export class JetStreamPublisher implements TickSink {
       const p = q[this.#head];
       q[this.#head++] = undefined as unknown as Pending;
       const id = this.#nextId++;
+      try {
+        this.#nc.publish(p.subject, p.data, p.headers ? { reply: `${this.#inbox}.${id}`, headers: p.headers } : { reply: `${this.#inbox}.${id}` });
+      } catch (err) {
+        // Only a closed connection throws (while reconnecting, nats.js buffers): accept() must not.
+        this.#fail(`publish failed: ${(err as Error).message}`);
+        continue;
+      }
       this.#inFlight.set(id, now);
-      this.#nc.publish(p.subject, p.data, p.headers ? { reply: `${this.#inbox}.${id}`, headers: p.headers } : { reply: `${this.#inbox}.${id}` });
       this.stats.published++;
     }
     // Compact the consumed prefix now and then instead of shifting per message.

@@ -169,6 +169,19 @@ export class MarketConsumer {
     return this.#pending.size + this.#quarantining.size;
   }
 
+  /**
+   * Records handed to the shards and not yet applied. Normally ≤ unacked, but
+   * an entry whose ack-wait ran out leaves `unacked` while its record still
+   * waits in a slow shard; bounding this too keeps redeliveries from piling
+   * up behind a stuck shard and the router's backlog below maxUnacked.
+   */
+  #shardLag(): number {
+    const t = this.#o.tracker;
+    let lag = 0;
+    for (let s = 0; s < t.shards; s++) lag += t.routedCount(s) - t.appliedCount(s);
+    return lag;
+  }
+
   /** True while a hold is in force (see class comment). */
   get holding(): boolean {
     return this.#o.clock.now() < this.#holdUntil;
@@ -221,7 +234,7 @@ export class MarketConsumer {
         await this.#sleep(wait);
         continue;
       }
-      const room = o.maxUnacked - this.unacked;
+      const room = o.maxUnacked - Math.max(this.unacked, this.#shardLag());
       if (room < Math.min(o.batch, Math.ceil(o.maxUnacked / 4))) {
         this.stats.paused++;
         await this.#sleep(o.fetchExpiresMs);
@@ -317,16 +330,27 @@ export class MarketConsumer {
       msgs.length = 0;
       return;
     }
-    const deadline = clock.now() + ackWaitMs;
     const recs = this.#batchRecords;
+    for (let i = 0; i < n; i++) count[tracker.shardOf(recs[i * TICK_FIELDS])]++;
+    // A shard whose count did not grow by exactly what we routed (the sink dropped or refused some, or
+    // another producer interleaved) gives no trustworthy positions: never ack those, let them come again.
+    for (let s = 0; s < shards; s++) {
+      if (count[s] > 0 && tracker.routedCount(s) - base[s] !== count[s]) {
+        this.stats.positionMismatches++;
+        this.#o.log?.error({ shard: s, routed: count[s], counted: tracker.routedCount(s) - base[s] }, 'market consumer: shard positions do not add up; not acking this batch there');
+        count[s] = -1;
+      } else count[s] = 0;
+    }
+    const deadline = clock.now() + ackWaitMs;
     for (let i = 0; i < n; i++) {
       const m = msgs[i];
       const s = tracker.shardOf(recs[i * TICK_FIELDS]);
+      if (count[s] < 0) {
+        tryAck(m, 'nak', ackWaitMs);
+        continue;
+      }
       const pos = base[s] + ++count[s];
       this.#pending.push(s, { pos, msg: m, deadline, last: m.info.deliveryCount >= maxDeliver });
-    }
-    for (let s = 0; s < shards; s++) {
-      if (count[s] > 0 && tracker.routedCount(s) - base[s] !== count[s]) this.stats.positionMismatches++;
     }
     this.stats.routed += n;
     msgs.length = 0;
