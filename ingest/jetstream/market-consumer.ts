@@ -243,6 +243,7 @@ export class MarketConsumer {
       try {
         const iter = await this.#consumer!.fetch({ max_messages: Math.min(o.batch, room), expires: o.fetchExpiresMs, idle_heartbeat: o.heartbeatMs });
         this.#iter = iter;
+        if (!this.#running) iter.stop(); // stop() came while the fetch was being set up
         try {
           for await (const m of iter) {
             this.#onMessage(m);

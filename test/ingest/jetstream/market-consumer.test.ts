@@ -1,12 +1,13 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
+import { nanos } from 'nats';
 import { SymbolDirectory, TickField, TickKind, Universe, systemClock, type Tick } from '../../../core/index.js';
 import { TickRing } from '../../../actors/tick-ring.js';
 import { TickRouter } from '../../../ingest/tick-router.js';
 import { RingAppliedTracker } from '../../../ingest/jetstream/applied-tracker.js';
 import { JetStreamPublisher } from '../../../ingest/jetstream/jetstream-publisher.js';
 import { JetStreamQuarantineStore } from '../../../ingest/jetstream/jetstream-quarantine-store.js';
-import { MarketConsumer, type MarketConsumerOptions } from '../../../ingest/jetstream/market-consumer.js';
+import { MarketConsumer, ensureMarketConsumer, type MarketConsumerOptions } from '../../../ingest/jetstream/market-consumer.js';
 import { eventually, natsFixture, testStreams, type NatsFixture, type TestStreams } from '../../helpers/nats.js';
 import { sleep, tickRecords } from '../../helpers/server.js';
 import { FakeShards } from './fake-shards.js';
@@ -136,4 +137,14 @@ test('flow control: fetching stops at maxUnacked while shards are behind, and re
   await eventually(async () => (await info(s)).num_ack_pending === 0 && c.stats.acked === 2000, 15_000, 'all acked');
   assert.equal(shards.all().length, 2000);
   assertPerSymbolOrder(shards.all());
+});
+
+test('ensureMarketConsumer creates the durable, leaves it alone when unchanged, updates ack-wait and max-deliver in place', async () => {
+  const s = await streams();
+  const o = { stream: s.market, durable: s.durable, ackWaitMs: 5000, maxDeliver: 4, maxUnacked: 1000, deliverFrom: 'all' as const };
+  assert.equal(await ensureMarketConsumer(nats.jsm, o), 'created');
+  assert.equal(await ensureMarketConsumer(nats.jsm, o), 'unchanged');
+  assert.equal(await ensureMarketConsumer(nats.jsm, { ...o, ackWaitMs: 7000, maxDeliver: 6 }), 'updated');
+  const c = (await info(s)).config;
+  assert.deepEqual([c.ack_wait, c.max_deliver, c.max_ack_pending, c.ack_policy], [nanos(7000), 6, 2000, 'explicit']);
 });
