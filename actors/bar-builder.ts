@@ -1,6 +1,6 @@
 import { QuoteField as Q } from '../core/quote-record.js';
 import { TickField as T } from '../core/tick.js';
-import type { BarFields } from '../core/protocol/messages.js';
+import { barFields, type BarFields } from '../core/protocol/messages.js';
 
 /**
  * 1-minute bars from trades, keyed by event time, built in place in a quote
@@ -80,15 +80,8 @@ export function barRoll(record: Float64Array, now: number, graceMs: number, clos
 }
 
 function closeBar(r: Float64Array, closed: BarFields[]): void {
-  closed.push({
-    start: r[Q.barStart],
-    open: r[Q.barOpen],
-    high: r[Q.barHigh],
-    low: r[Q.barLow],
-    close: r[Q.barClose],
-    volume: r[Q.barVolume],
-    trades: r[Q.barTrades],
-  });
+  const bar = barFields(r);
+  if (bar) closed.push(bar);
   r[Q.barOpen] = Number.NaN;
   r[Q.barHigh] = Number.NaN;
   r[Q.barLow] = Number.NaN;

@@ -1,29 +1,15 @@
 import { parentPort, workerData, type MessagePort } from 'node:worker_threads';
-import {
-  InterestTable,
-  SymbolDirectory,
-  ThreadState,
-  ThreadStatus,
-  Universe,
-  createLogger,
-  systemClock,
-  threadSlots,
-  type Company,
-  type Config,
-} from '../core/index.js';
+import { InterestTable, ThreadState, systemClock, workerContext, type WorkerBaseData } from '../core/index.js';
 import { QuoteTable } from './quote-table.js';
 import { Shard } from './shard.js';
 import { TickRing } from './tick-ring.js';
 
 /** What the supervisor hands a shard thread. */
-export interface ShardWorkerData {
-  readonly config: Config;
-  readonly companies: readonly Company[];
+export interface ShardWorkerData extends WorkerBaseData {
   readonly shard: number;
   readonly quoteTable: SharedArrayBuffer;
   readonly ring: SharedArrayBuffer;
   readonly interest: SharedArrayBuffer;
-  readonly status: SharedArrayBuffer;
   readonly prevClose: Float64Array;
 }
 
@@ -35,12 +21,8 @@ export type ShardCommand =
   | { readonly type: 'fault' };
 
 const data = workerData as ShardWorkerData;
-const { config } = data;
 const name = `shard-${data.shard}`;
-const log = createLogger(config.logLevel, { thread: name, shard: data.shard });
-const universe = new Universe(data.companies);
-const directory = new SymbolDirectory(universe, config.shards);
-const status = new ThreadStatus(data.status, threadSlots(config.gatewayThreads, config.shards));
+const { config, log, universe, directory, status } = workerContext(data, name, data.shard);
 const ring = new TickRing(data.ring);
 const table = new QuoteTable(data.quoteTable);
 // The supervisor starts a shard only after the previous thread for it has

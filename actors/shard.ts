@@ -3,6 +3,7 @@ import {
   FrameKind,
   QUOTE_FIELDS,
   QuoteField as Q,
+  barFields,
   barMessage,
   encodeFrame,
   quoteMessage,
@@ -131,11 +132,8 @@ export class Shard {
         if (!this.#wanted(id, FrameKind.bar)) continue;
         for (const bar of closedBars) this.#add(id, FrameKind.bar, seq, barMessage(symbol, seq, now, bar, true));
         if (barChanged) {
-          const r = a.record;
-          if (Number.isFinite(r[Q.barStart]) && Number.isFinite(r[Q.barOpen])) {
-            const bar = { start: r[Q.barStart], open: r[Q.barOpen], high: r[Q.barHigh], low: r[Q.barLow], close: r[Q.barClose], volume: r[Q.barVolume], trades: r[Q.barTrades] };
-            this.#add(id, FrameKind.bar, seq, barMessage(symbol, seq, now, bar, false));
-          }
+          const bar = barFields(a.record);
+          if (bar) this.#add(id, FrameKind.bar, seq, barMessage(symbol, seq, now, bar, false));
         }
       }
     } finally {

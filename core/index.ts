@@ -13,3 +13,4 @@ export * from './frame-batch.js';
 export { InterestTable } from './interest-table.js';
 export * from './thread-status.js';
 export * from './logger.js';
+export * from './worker-context.js';

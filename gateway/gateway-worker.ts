@@ -1,16 +1,5 @@
 import { parentPort, workerData, type MessagePort } from 'node:worker_threads';
-import {
-  InterestTable,
-  SymbolDirectory,
-  ThreadState,
-  ThreadStatus,
-  Universe,
-  createLogger,
-  systemClock,
-  threadSlots,
-  type Company,
-  type Config,
-} from '../core/index.js';
+import { InterestTable, ThreadState, systemClock, workerContext, type WorkerBaseData } from '../core/index.js';
 import { QuoteTable } from '../actors/quote-table.js';
 import { BatchGate } from './batch-gate.js';
 import { Fanout } from './fanout.js';
@@ -21,15 +10,12 @@ import { Topics } from './topics.js';
 import { closeApp, closeListenSocket, createApp, listenPort, type us_listen_socket } from './uws.js';
 
 /** What the supervisor hands a gateway thread. */
-export interface GatewayWorkerData {
-  readonly config: Config;
-  readonly companies: readonly Company[];
+export interface GatewayWorkerData extends WorkerBaseData {
   readonly gateway: number;
   /** Port to listen on (the supervisor resolves PORT=0 with the first gateway). */
   readonly port: number;
   readonly quoteTables: readonly SharedArrayBuffer[];
   readonly interest: SharedArrayBuffer;
-  readonly status: SharedArrayBuffer;
 }
 
 /** Supervisor → gateway messages. */
@@ -49,12 +35,8 @@ export type GatewayEvent =
   | { readonly type: 'stats'; readonly id: number; readonly stats: unknown };
 
 const data = workerData as GatewayWorkerData;
-const { config } = data;
 const name = `gateway-${data.gateway}`;
-const log = createLogger(config.logLevel, { thread: name });
-const universe = new Universe(data.companies);
-const directory = new SymbolDirectory(universe, config.shards);
-const status = new ThreadStatus(data.status, threadSlots(config.gatewayThreads, config.shards));
+const { config, log, universe, directory, status } = workerContext(data, name);
 const interest = new InterestTable(data.interest, config.gatewayThreads, universe.size);
 const reader = new QuoteReader(universe, directory, data.quoteTables.map((sab) => new QuoteTable(sab)));
 const topics = new Topics(universe);
@@ -75,7 +57,7 @@ registerRestRoutes(app, { universe, reader, status, clock: systemClock, thread: 
 // Throttled quotes are due on flush boundaries; the slow-consumer sweep (one
 // native getBufferedAmount call per socket) runs every SWEEP_EVERY windows,
 // which bounds how long a socket can be over a limit before it is acted on.
-const SWEEP_EVERY = Math.max(1, Math.round(200 / config.flushMs));
+const SWEEP_EVERY = Math.max(1, Math.round(100 / config.flushMs));
 let windows = 0;
 const housekeeping = setInterval(() => {
   if (++windows % SWEEP_EVERY === 0) stream.sweep();

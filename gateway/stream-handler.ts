@@ -115,8 +115,10 @@ export class StreamHandler {
       maxPayloadLength: Math.max(64 * 1024, config.maxFrameBytes * 4),
       idleTimeout: config.idleTimeoutS,
       sendPingsAutomatically: true,
-      // Our own policy (sweep) acts first; uWS only drops past twice the hard limit.
-      maxBackpressure: config.backpressureHardBytes * 2,
+      // Our policy (sweep) must act first: past maxBackpressure uWS drops every
+      // send, the 4001 close frame included, and the client would only see 1006.
+      // The headroom covers what a socket can queue between two sweeps.
+      maxBackpressure: config.backpressureHardBytes * 2 + 8 * 1024 * 1024,
       closeOnBackpressureLimit: 0,
       upgrade: (res, req, context) => this.#upgrade(res, req, context),
       open: (ws) => {

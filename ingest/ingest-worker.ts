@@ -1,27 +1,13 @@
 import { parentPort, workerData } from 'node:worker_threads';
-import {
-  SymbolDirectory,
-  ThreadState,
-  ThreadStatus,
-  Universe,
-  createLogger,
-  systemClock,
-  threadSlots,
-  type Company,
-  type Config,
-  type FeedSource,
-} from '../core/index.js';
+import { ThreadState, systemClock, workerContext, type FeedSource, type WorkerBaseData } from '../core/index.js';
 import { TickRing } from '../actors/tick-ring.js';
 import { SimulatorFeedSource } from './simulator-feed-source.js';
 import { TickRouter } from './tick-router.js';
 
 /** What the supervisor hands the ingest thread. */
-export interface IngestWorkerData {
-  readonly config: Config;
-  readonly companies: readonly Company[];
+export interface IngestWorkerData extends WorkerBaseData {
   /** One tick ring per shard, in shard order. */
   readonly rings: readonly SharedArrayBuffer[];
-  readonly status: SharedArrayBuffer;
 }
 
 /** Supervisor → ingest messages. `inject` feeds tick records as if a feed had produced them (tests, tools). */
@@ -30,11 +16,7 @@ export type IngestCommand =
   | { readonly type: 'stop' };
 
 const data = workerData as IngestWorkerData;
-const { config } = data;
-const log = createLogger(config.logLevel, { thread: 'ingest' });
-const universe = new Universe(data.companies);
-const directory = new SymbolDirectory(universe, config.shards);
-const status = new ThreadStatus(data.status, threadSlots(config.gatewayThreads, config.shards));
+const { config, log, universe, directory, status } = workerContext(data, 'ingest');
 const router = new TickRouter(
   directory,
   data.rings.map((sab) => new TickRing(sab)),
