@@ -10,7 +10,8 @@ test('defaults: 8080 on all interfaces, simulator feed, threads from the core co
   assert.equal(c.port, 8080);
   assert.equal(c.feed, 'simulator');
   assert.equal(c.gatewayThreads, 2);
-  assert.equal(c.shards, 2);
+  assert.equal(c.shards, 1);
+  assert.equal(loadConfig({}, 8).shards, 4);
   assert.equal(c.flushMs, 50);
   assert.ok(Object.isFrozen(c));
   assert.equal(loadConfig({}, 1).shards, 1);
