@@ -6,7 +6,7 @@ import {
   ThreadState,
   ThreadStatus,
   createLogger,
-  threadSlots,
+  statusSlots,
   type Config,
   type Logger,
   type Universe,
@@ -67,8 +67,10 @@ export async function startServer(config: Config, log: Logger = createLogger(con
   const rings = Array.from({ length: S }, () => TickRing.allocate(RING_RECORDS));
   const interestSab = InterestTable.allocate(G, universe.size);
   const interest = new InterestTable(interestSab, G, universe.size);
-  const statusSab = ThreadStatus.allocate(G + S + 1);
-  const status = new ThreadStatus(statusSab, threadSlots(G, S));
+  const slots = statusSlots(config);
+  const statusSab = ThreadStatus.allocate(slots.length);
+  const status = new ThreadStatus(statusSab, slots);
+  if (config.natsUrl) status.set('nats', ThreadState.starting);
   const prevClose = referencePrices(universe, config);
   const backoff = { backoffMs: config.restartBackoffMs, backoffMaxMs: config.restartBackoffMaxMs, log, resourceLimits: { maxYoungGenerationSizeMb: YOUNG_GEN_MB } };
 
@@ -231,17 +233,20 @@ export async function startServer(config: Config, log: Logger = createLogger(con
       for (const t of gateways) t.post({ type: 'force-stop' } satisfies GatewayCommand);
       if ((await Promise.race([gatewaysGone, deadline(1000)])) === 'timeout') log.error('a gateway did not stop; it may be wedged');
     }
-    const rest = [ingest, ...shards];
-    const restGone = Promise.all(
-      rest.map((t) => {
-        const gone = t.stopping();
-        t.post({ type: 'stop' });
-        return gone;
-      }),
-    );
-    if ((await Promise.race([restGone, deadline(config.shutdownTimeoutMs - (Date.now() - started))])) === 'timeout') {
-      // Shards and ingest hold no sockets, so terminate() is safe for them.
-      await Promise.all(rest.map((t) => t.terminate()));
+    // Ingest before shards: its consumer acks what the shards applied, so the
+    // shards must still be there while it drains. Shards and ingest hold no
+    // sockets, so terminate() is safe for them at the deadline.
+    for (const group of [[ingest], shards]) {
+      const gone = Promise.all(
+        group.map((t) => {
+          const exited = t.stopping();
+          t.post({ type: 'stop' });
+          return exited;
+        }),
+      );
+      if ((await Promise.race([gone, deadline(config.shutdownTimeoutMs - (Date.now() - started))])) === 'timeout') {
+        await Promise.all(group.map((t) => t.terminate()));
+      }
     }
     log.info({ ms: Date.now() - started }, 'bourse stopped');
   }

@@ -52,6 +52,19 @@ export interface Config {
   readonly indicatorWindow: number;
   readonly logLevel: (typeof LOG_LEVELS)[number];
   readonly dataDir: string;
+  /** NATS servers (comma-separated); unset = the in-process tick path without JetStream. */
+  readonly natsUrl: string | undefined;
+  readonly natsMarketStream: string;
+  readonly natsQuarantineStream: string;
+  readonly natsSubjectPrefix: string;
+  readonly natsQuarantinePrefix: string;
+  readonly natsDurable: string;
+  readonly natsAckWaitMs: number;
+  readonly natsMaxDeliver: number;
+  readonly natsFetchBatch: number;
+  readonly natsMaxUnacked: number;
+  readonly natsMarketMaxAgeS: number;
+  readonly natsMarketMaxBytes: number;
 }
 
 const int = (min: number, max: number): Kind => ({ type: 'int', min, max });
@@ -85,7 +98,23 @@ export const CONFIG_TABLE: readonly Entry[] = [
   { env: 'INDICATOR_WINDOW', key: 'indicatorWindow', kind: int(2, 10_000), default: () => 20, doc: 'Trades in the moving-average window, and 1-minute returns in the volatility window.' },
   { env: 'LOG_LEVEL', key: 'logLevel', kind: { type: 'enum', values: LOG_LEVELS }, default: () => 'info', doc: 'Log level.' },
   { env: 'DATA_DIR', key: 'dataDir', kind: { type: 'string' }, default: () => './data', doc: 'Directory for local state.' },
+  { env: 'NATS_URL', key: 'natsUrl', kind: { type: 'string' }, default: () => undefined, doc: 'NATS servers, comma-separated (`nats://127.0.0.1:4222`). Set: ticks flow feed → JetStream → ingest → shards with explicit acks. Unset: in-process.' },
+  { env: 'NATS_MARKET_STREAM', key: 'natsMarketStream', kind: { type: 'string' }, default: () => 'MARKET', doc: 'JetStream stream for ticks.' },
+  { env: 'NATS_QUARANTINE_STREAM', key: 'natsQuarantineStream', kind: { type: 'string' }, default: () => 'QUARANTINE', doc: 'JetStream stream for poison pills.' },
+  { env: 'NATS_SUBJECT_PREFIX', key: 'natsSubjectPrefix', kind: { type: 'string' }, default: () => 'md', doc: 'Tick subjects are `<prefix>.trade.<SYM>` and `<prefix>.quote.<SYM>`.' },
+  { env: 'NATS_QUARANTINE_PREFIX', key: 'natsQuarantinePrefix', kind: { type: 'string' }, default: () => 'quarantine', doc: 'Quarantined messages go to `<prefix>.<original subject>`.' },
+  { env: 'NATS_DURABLE', key: 'natsDurable', kind: { type: 'string' }, default: () => 'bourse-ingest', doc: 'Durable consumer name (one running consumer per name).' },
+  { env: 'NATS_ACK_WAIT_MS', key: 'natsAckWaitMs', kind: int(1000, 600_000), default: () => 10_000, doc: 'JetStream ack wait: an unacked tick is redelivered after this.' },
+  { env: 'NATS_MAX_DELIVER', key: 'natsMaxDeliver', kind: int(2, 1000), default: () => 5, doc: 'Deliveries before a tick that keeps failing is quarantined.' },
+  { env: 'NATS_FETCH_BATCH', key: 'natsFetchBatch', kind: int(1, 100_000), default: () => 1000, doc: 'Messages per pull request.' },
+  { env: 'NATS_MAX_UNACKED', key: 'natsMaxUnacked', kind: int(1, 1_000_000), default: () => 16_384, doc: 'Fetching pauses while this many ticks are unacked or not yet applied by shards.' },
+  { env: 'NATS_MARKET_MAX_AGE_S', key: 'natsMarketMaxAgeS', kind: int(60, 365 * 86400), default: () => 86_400, doc: 'MARKET keeps ticks at most this long.' },
+  { env: 'NATS_MARKET_MAX_BYTES', key: 'natsMarketMaxBytes', kind: int(1 << 20, 2 ** 50), default: () => 4 * 1024 ** 3, doc: 'MARKET keeps at most this many bytes.' },
 ];
+
+const STREAM_NAME = /^[A-Za-z0-9_-]{1,64}$/;
+const SUBJECT_PREFIX = /^[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)*$/;
+const NATS_SERVER = /^(nats|tls|ws|wss):\/\/[^\s,]+$/;
 
 /**
  * Builds the configuration from `env` over the defaults. Throws a
@@ -103,6 +132,16 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>> = p
   }
   if (c.opsBurst < c.opsPerSecond) fail('OPS_BURST', String(c.opsBurst), `must be at least OPS_PER_SECOND (${c.opsPerSecond})`);
   if (c.restartBackoffMaxMs < c.restartBackoffMs) fail('RESTART_BACKOFF_MAX_MS', String(c.restartBackoffMaxMs), 'must be at least RESTART_BACKOFF_MS');
+  if (c.natsUrl !== undefined) {
+    for (const s of c.natsUrl.split(',')) if (!NATS_SERVER.test(s.trim())) fail('NATS_URL', c.natsUrl, 'must be nats://host:port (or tls://, ws://, wss://), comma-separated');
+  }
+  for (const [env, v] of [['NATS_MARKET_STREAM', c.natsMarketStream], ['NATS_QUARANTINE_STREAM', c.natsQuarantineStream], ['NATS_DURABLE', c.natsDurable]] as const) {
+    if (!STREAM_NAME.test(v)) fail(env, v, 'must be 1–64 of A–Z a–z 0–9 _ -');
+  }
+  for (const [env, v] of [['NATS_SUBJECT_PREFIX', c.natsSubjectPrefix], ['NATS_QUARANTINE_PREFIX', c.natsQuarantinePrefix]] as const) {
+    if (!SUBJECT_PREFIX.test(v)) fail(env, v, 'must be dot-separated tokens of A–Z a–z 0–9 _ -');
+  }
+  if (c.natsSubjectPrefix === c.natsQuarantinePrefix) fail('NATS_QUARANTINE_PREFIX', c.natsQuarantinePrefix, 'must differ from NATS_SUBJECT_PREFIX');
   return Object.freeze(c);
 }
 

@@ -1,12 +1,13 @@
 /**
- * One Int32 per thread in a SharedArrayBuffer, written by the thread (and by
- * the supervisor when a thread dies), read by gateways for /readyz without a
- * round trip.
+ * One Int32 per thread (and per outside dependency such as NATS) in a
+ * SharedArrayBuffer, written by the thread (by the supervisor when a thread
+ * dies; by the thread that owns a dependency's connection), read by gateways
+ * for /readyz without a round trip.
  */
 export const ThreadState = { down: 0, starting: 1, ready: 2, draining: 3 } as const;
 export type ThreadState = (typeof ThreadState)[keyof typeof ThreadState];
 
-export type ThreadRole = 'gateway' | 'shard' | 'ingest';
+export type ThreadRole = 'gateway' | 'shard' | 'ingest' | 'dependency';
 
 export interface ThreadSlot {
   readonly name: string;
@@ -56,11 +57,12 @@ export class ThreadStatus {
   }
 }
 
-/** Thread names: main, gateway-0.., shard-0.., ingest. */
-export function threadSlots(gateways: number, shards: number): ThreadSlot[] {
+/** Slot names: gateway-0.., shard-0.., ingest, then the configured dependencies (e.g. nats). */
+export function threadSlots(gateways: number, shards: number, dependencies: readonly string[] = []): ThreadSlot[] {
   return [
     ...Array.from({ length: gateways }, (_, i) => ({ name: `gateway-${i}`, role: 'gateway' as const, index: i })),
     ...Array.from({ length: shards }, (_, i) => ({ name: `shard-${i}`, role: 'shard' as const, index: i })),
     { name: 'ingest', role: 'ingest' as const, index: 0 },
+    ...dependencies.map((name, index) => ({ name, role: 'dependency' as const, index })),
   ];
 }

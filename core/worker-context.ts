@@ -1,7 +1,7 @@
 import type { Config } from './config.js';
 import { SymbolDirectory } from './directory.js';
 import { createLogger, type Logger } from './logger.js';
-import { ThreadStatus, threadSlots } from './thread-status.js';
+import { ThreadStatus, threadSlots, type ThreadSlot } from './thread-status.js';
 import { Universe, type Company } from './universe.js';
 
 /** What every worker thread receives from the supervisor, whatever its role. */
@@ -19,6 +19,11 @@ export interface WorkerContext {
   readonly log: Logger;
 }
 
+/** The status table's slots for this configuration: every thread, plus NATS when it is configured. */
+export function statusSlots(config: Config): ThreadSlot[] {
+  return threadSlots(config.gatewayThreads, config.shards, config.natsUrl ? ['nats'] : []);
+}
+
 /** The views every worker builds from its base data: universe, directory, status table, its logger. */
 export function workerContext(data: WorkerBaseData, thread: string, shard?: number): WorkerContext {
   const { config } = data;
@@ -27,7 +32,7 @@ export function workerContext(data: WorkerBaseData, thread: string, shard?: numb
     config,
     universe,
     directory: new SymbolDirectory(universe, config.shards),
-    status: new ThreadStatus(data.status, threadSlots(config.gatewayThreads, config.shards)),
+    status: new ThreadStatus(data.status, statusSlots(config)),
     log: createLogger(config.logLevel, shard === undefined ? { thread } : { thread, shard }),
   };
 }

@@ -3,3 +3,4 @@ export * from './random.js';
 export * from './sec/company-tickers-file.js';
 export * from './simulator-feed-source.js';
 export * from './universe-loader.js';
+export * from './jetstream/index.js';

@@ -1,6 +1,7 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { ThreadState, systemClock, workerContext, type FeedSource, type WorkerBaseData } from '../core/index.js';
 import { TickRing } from '../actors/tick-ring.js';
+import { startJetStreamPipeline, type JetStreamPipeline } from './jetstream-pipeline.js';
 import { SimulatorFeedSource } from './simulator-feed-source.js';
 import { TickRouter } from './tick-router.js';
 
@@ -17,11 +18,8 @@ export type IngestCommand =
 
 const data = workerData as IngestWorkerData;
 const { config, log, universe, directory, status } = workerContext(data, 'ingest');
-const router = new TickRouter(
-  directory,
-  data.rings.map((sab) => new TickRing(sab)),
-  systemClock,
-);
+const rings = data.rings.map((sab) => new TickRing(sab));
+const router = new TickRouter(directory, rings, systemClock);
 
 function createFeed(): FeedSource | undefined {
   switch (config.feed) {
@@ -49,15 +47,20 @@ parentPort!.on('message', (cmd: IngestCommand) => {
 });
 
 async function stop(): Promise<void> {
-  stopBacklogTimer();
   await feed?.stop();
+  await pipeline?.stop();
+  stopBacklogTimer();
   router.flushBacklog();
   status.set('ingest', ThreadState.down);
   log.info({ ...router.stats }, 'ingest stopped');
   parentPort!.close();
 }
 
-await feed?.start(router);
+// With NATS the feed publishes into MARKET and the durable consumer feeds the
+// router (acking what shards applied); without it the feed feeds the router.
+let pipeline: JetStreamPipeline | undefined;
+if (config.natsUrl) pipeline = await startJetStreamPipeline({ config, universe, directory, router, rings, status, log, name: `bourse-ingest-${process.pid}` });
+await feed?.start(pipeline ? pipeline.publisher : router);
 status.set('ingest', ThreadState.ready);
-log.info({ feed: feed?.name ?? 'none', rate: config.simRate, profile: config.simProfile }, 'ingest ready');
+log.info({ feed: feed?.name ?? 'none', rate: config.simRate, profile: config.simProfile, jetstream: Boolean(pipeline) }, 'ingest ready');
 parentPort!.postMessage({ type: 'ready' });

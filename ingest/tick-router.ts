@@ -54,6 +54,11 @@ export class TickRouter implements TickSink {
     return this.#backlogRecords.reduce((a, b) => a + b, 0);
   }
 
+  /** Records waiting in shard `s`'s backlog (routed, not yet in its inbox). */
+  backlogOf(s: number): number {
+    return this.#backlogRecords[s];
+  }
+
   accept(records: Float64Array, count: number): void {
     const arrival = this.#clock.now();
     const { shardOf } = this.#directory;

@@ -49,3 +49,21 @@ test('every configuration variable is documented in the README table', () => {
   const readme = readFileSync(new URL('../../../README.md', import.meta.url), 'utf8');
   for (const e of CONFIG_TABLE) assert.match(readme, new RegExp(`\\| \`${e.env}\` \\|`), `${e.env} missing from README`);
 });
+
+test('NATS settings: unset means in-process; URLs, stream names and prefixes are validated', () => {
+  assert.equal(loadConfig({}, 2).natsUrl, undefined);
+  const c = loadConfig({ NATS_URL: 'nats://127.0.0.1:4222,nats://10.0.0.2:4222', NATS_MARKET_STREAM: 'MARKET_T1' }, 2);
+  assert.equal(c.natsUrl, 'nats://127.0.0.1:4222,nats://10.0.0.2:4222');
+  assert.equal(c.natsMarketStream, 'MARKET_T1');
+  for (const [env, value] of [
+    ['NATS_URL', 'http://x'],
+    ['NATS_URL', 'nats://a:1, '],
+    ['NATS_MARKET_STREAM', 'MARKET.X'],
+    ['NATS_DURABLE', 'has space'],
+    ['NATS_SUBJECT_PREFIX', 'md.>'],
+    ['NATS_QUARANTINE_PREFIX', 'md'],
+    ['NATS_MAX_DELIVER', '1'],
+  ] as const) {
+    assert.throws(() => loadConfig({ [env]: value }, 2), (err: Error) => hasCode(err, 'config_invalid') && err.message.startsWith(`${env}=`), `${env}=${value}`);
+  }
+});

@@ -1,0 +1,46 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import type { QuoteMessage } from '../../core/index.js';
+import { natsFixture, uniqueSuffix } from '../helpers/nats.js';
+import { startTestServer, until } from '../helpers/server.js';
+import { TestClient } from '../helpers/ws-client.js';
+
+test('NATS_URL set: simulator → JetStream MARKET → durable consumer → shards → WebSocket, acked once applied', async () => {
+  const nats = await natsFixture();
+  const id = uniqueSuffix();
+  const env = {
+    FEED: 'simulator',
+    SIM_RATE: '2000',
+    SIM_SEED: '3',
+    NATS_URL: nats.url,
+    NATS_MARKET_STREAM: `MARKET_${id}`,
+    NATS_QUARANTINE_STREAM: `QUARANTINE_${id}`,
+    NATS_SUBJECT_PREFIX: `md_${id}`,
+    NATS_QUARANTINE_PREFIX: `quarantine_${id}`,
+    NATS_DURABLE: `ingest_${id}`,
+  };
+  try {
+    const server = await startTestServer(env);
+    try {
+      const ready = (await (await fetch(`http://127.0.0.1:${server.port}/readyz`)).json()) as { threads: Record<string, string> };
+      assert.equal(ready.threads.nats, 'ready');
+      const c = await TestClient.connect(server.port);
+      c.send({ op: 'subscribe', symbols: ['AAPL', 'MSFT', 'NVDA'] });
+      await until(() => c.ofType('quote').length >= 10, 10_000, 'quotes through JetStream');
+      const q = c.ofType('quote')[0] as QuoteMessage;
+      assert.ok(q.ta <= q.ts);
+      c.close();
+      const info = await nats.jsm.streams.info(env.NATS_MARKET_STREAM);
+      assert.ok(info.state.messages > 100, `ticks were stored in MARKET (${info.state.messages})`);
+    } finally {
+      await server.stop();
+    }
+    const consumer = await nats.jsm.consumers.info(env.NATS_MARKET_STREAM, env.NATS_DURABLE);
+    assert.equal(consumer.num_ack_pending, 0, 'everything delivered was applied and acked before shutdown');
+    assert.ok(consumer.ack_floor.stream_seq > 100);
+  } finally {
+    await nats.jsm.streams.delete(env.NATS_MARKET_STREAM).catch(() => undefined);
+    await nats.jsm.streams.delete(env.NATS_QUARANTINE_STREAM).catch(() => undefined);
+    await nats.close();
+  }
+});
