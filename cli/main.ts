@@ -1,11 +1,16 @@
 import { readFileSync } from 'node:fs';
 import { CONFIG_TABLE, hasCode, loadConfig, type Config } from '../core/index.js';
+import { quarantineCommand, streamsCommand } from './nats-commands.js';
 import { startServer } from './supervisor.js';
 
 const USAGE = `Usage: bourse <command>
 
 Commands:
   serve     Start the server (gateways, shards, ingest) with configuration from the environment.
+  streams ensure
+            Create or update the JetStream streams MARKET and QUARANTINE (needs NATS_URL).
+  quarantine list [--after ID] [--limit N] | show ID | replay ID | purge ID|--all
+            Inspect, replay or drop quarantined poison pills (needs NATS_URL).
   config    Print the effective configuration (after validation) as JSON.
   env       List the environment variables the server reads, with defaults.
   version   Print the version.
@@ -18,6 +23,10 @@ async function main(argv: string[]): Promise<number> {
   switch (command) {
     case 'serve':
       return serve(rest);
+    case 'streams':
+      return streamsCommand(readConfig(), rest, process.stdout);
+    case 'quarantine':
+      return quarantineCommand(readConfig(), rest, process.stdout);
     case 'config':
       process.stdout.write(JSON.stringify(readConfig(), null, 2) + '\n');
       return 0;
