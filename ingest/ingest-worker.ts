@@ -14,7 +14,8 @@ export interface IngestWorkerData extends WorkerBaseData {
 /** Supervisor → ingest messages. `inject` feeds tick records as if a feed had produced them (tests, tools). */
 export type IngestCommand =
   | { readonly type: 'inject'; readonly records: Float64Array; readonly count: number }
-  | { readonly type: 'stop' };
+  | { readonly type: 'stop' }
+  | { readonly type: 'fault' };
 
 const data = workerData as IngestWorkerData;
 const { config, log, universe, directory, status } = workerContext(data, 'ingest');
@@ -42,6 +43,12 @@ parentPort!.on('message', (cmd: IngestCommand) => {
       break;
     case 'stop':
       void stop();
+      break;
+    case 'fault':
+      // Chaos hook for supervision tests: an uncaught error on this thread.
+      setImmediate(() => {
+        throw new Error('injected ingest fault');
+      });
       break;
   }
 });
