@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { CONFIG_TABLE, hasCode, loadConfig, type Config } from '../core/index.js';
+import { feedCommand } from './feed-command.js';
 import { quarantineCommand, streamsCommand } from './nats-commands.js';
 import { startServer } from './supervisor.js';
 
@@ -7,6 +8,8 @@ const USAGE = `Usage: bourse <command>
 
 Commands:
   serve     Start the server (gateways, shards, ingest) with configuration from the environment.
+  feed simulate [--rate N] [--profile steady|open|news] [--seed N] [--duration S]
+            Run the market simulator as its own process, publishing into JetStream (needs NATS_URL).
   streams ensure
             Create or update the JetStream streams MARKET and QUARANTINE (needs NATS_URL).
   quarantine list [--after ID] [--limit N] | show ID | replay ID | purge ID|--all
@@ -23,6 +26,8 @@ async function main(argv: string[]): Promise<number> {
   switch (command) {
     case 'serve':
       return serve(rest);
+    case 'feed':
+      return feedCommand(readConfig(), rest, process.stdout, process.stderr);
     case 'streams':
       return streamsCommand(readConfig(), rest, process.stdout);
     case 'quarantine':

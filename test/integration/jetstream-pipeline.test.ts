@@ -44,3 +44,38 @@ test('NATS_URL set: simulator → JetStream MARKET → durable consumer → shar
     await nats.close();
   }
 });
+
+test('a separate `bourse feed simulate` process publishes into MARKET; the server (FEED=none) streams it', async () => {
+  const { spawn } = await import('node:child_process');
+  const nats = await natsFixture();
+  const id = uniqueSuffix();
+  const env = {
+    NATS_URL: nats.url,
+    NATS_MARKET_STREAM: `MARKET_${id}`,
+    NATS_QUARANTINE_STREAM: `QUARANTINE_${id}`,
+    NATS_SUBJECT_PREFIX: `md_${id}`,
+    NATS_QUARANTINE_PREFIX: `quarantine_${id}`,
+    NATS_DURABLE: `ingest_${id}`,
+  };
+  const server = await startTestServer({ ...env, FEED: 'none' });
+  try {
+    const c = await TestClient.connect(server.port);
+    c.send({ op: 'subscribe', symbols: ['AAPL'] });
+    await c.next((m) => m.type === 'snapshot');
+    const bin = new URL('../../../bin/bourse.js', import.meta.url).pathname;
+    const feed = spawn(process.execPath, [bin, 'feed', 'simulate', '--rate', '3000', '--duration', '3'], { env: { ...process.env, ...env, UNIVERSE_SIZE: '200', LOG_LEVEL: 'warn' } });
+    let out = '';
+    feed.stdout.on('data', (d) => (out += d));
+    feed.stderr.on('data', (d) => (out += d));
+    const exited = new Promise<number | null>((r) => feed.on('exit', r));
+    await until(() => c.ofType('quote').length >= 5, 10_000, 'quotes from the feed process');
+    assert.equal(await exited, 0, out);
+    assert.match(out, /stopped: \d+ ticks acked by JetStream, 0 not/);
+    c.close();
+  } finally {
+    await server.stop();
+    await nats.jsm.streams.delete(env.NATS_MARKET_STREAM).catch(() => undefined);
+    await nats.jsm.streams.delete(env.NATS_QUARANTINE_STREAM).catch(() => undefined);
+    await nats.close();
+  }
+});
