@@ -45,6 +45,8 @@ export interface ServerHandle {
   gatewayStats(): Promise<unknown[]>;
   /** The worker behind a thread name (tests, profiling). */
   worker(name: string): Worker | undefined;
+  /** Resolves once the ingest thread is running (with NATS: connected and consuming). */
+  ready(): Promise<void>;
   /** Graceful shutdown: drain clients, stop threads. Resolves when every thread has ended. */
   stop(): Promise<void>;
 }
@@ -172,7 +174,24 @@ export async function startServer(config: Config, log: Logger = createLogger(con
       throw err;
     }
   }
-  await once(ingest.start(), 'message');
+  // Without NATS the ingest thread is ready at once. With NATS it waits for the
+  // server: the gateways already serve (with /readyz at 503) and the process
+  // stays stoppable, so don't block start-up on it.
+  // Settles either way: an ingest thread that ends first (stopped while it waited for NATS,
+  // or crashed and being restarted) is logged, not an unhandled rejection.
+  const ingestReady = once(ingest.start(), 'message').then(
+    () => undefined,
+    (err: Error) => log.warn({ err: err.message }, 'ingest ended before it was ready'),
+  );
+  if (config.natsUrl) {
+    const waiting = await Promise.race([ingestReady.then(() => false), new Promise<boolean>((r) => setTimeout(() => r(true), 3000).unref())]);
+    if (waiting) {
+      log.warn({ nats: config.natsUrl }, 'waiting for NATS; /readyz answers 503 until it is reachable');
+      void ingestReady.then(() => log.info('NATS reachable: ingest running'));
+    }
+  } else {
+    await ingestReady;
+  }
   log.info({ port, gateways: G, shards: S, symbols: universe.size, feed: config.feed }, 'bourse ready');
 
   let stopped: Promise<void> | undefined;
@@ -188,6 +207,7 @@ export async function startServer(config: Config, log: Logger = createLogger(con
     restarts: () => Object.fromEntries(all().map((t) => [t.name, t.restarts])),
     threads: () => status.snapshot(),
     inject: (records, count) => ingest.post({ type: 'inject', records, count } satisfies IngestCommand),
+    ready: () => ingestReady,
     worker: (name) => all().find((t) => t.name === name)?.worker,
     gatewayStats: () =>
       Promise.all(

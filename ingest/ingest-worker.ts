@@ -61,6 +61,9 @@ async function stop(): Promise<void> {
   status.set('ingest', ThreadState.down);
   log.info({ ...router.stats }, 'ingest stopped');
   parentPort!.close();
+  // A NATS connect still pending (server unreachable) would keep this thread
+  // alive; it holds no uWS sockets, so ending it outright is safe.
+  process.exit(0);
 }
 
 // With NATS the feed publishes into MARKET and the durable consumer feeds the

@@ -8,7 +8,9 @@ import { startServer, type ServerHandle } from '../../cli/supervisor.js';
  */
 export async function startTestServer(env: Record<string, string> = {}): Promise<ServerHandle> {
   const config = loadConfig({ HOST: '127.0.0.1', PORT: '0', FEED: 'none', GATEWAY_THREADS: '2', SHARDS: '2', LOG_LEVEL: 'silent', UNIVERSE_SIZE: '200', ...env });
-  return startServer(config, createLogger(config.logLevel, { thread: 'test-main' }));
+  const server = await startServer(config, createLogger(config.logLevel, { thread: 'test-main' }));
+  await server.ready();
+  return server;
 }
 
 /** Tick records for `ticks` (fields not given default to a plausible trade). */

@@ -68,3 +68,27 @@ test('bourse serve: a port another server listens on is refused, not silently sh
     busy.close();
   }
 });
+
+test('bourse serve: NATS unreachable → serves with /readyz 503 naming nats, and still stops gracefully', async () => {
+  const p = run({ HOST: '127.0.0.1', PORT: '0', NATS_URL: 'nats://127.0.0.1:1', FEED: 'none', UNIVERSE_SIZE: '50' });
+  try {
+    const port = await new Promise<number>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`no listening line: ${p.out()} ${p.err()}`)), 15000);
+      p.child.stdout.on('data', () => {
+        const m = /listening on http:\/\/[^:]+:(\d+)/.exec(p.out());
+        if (m) {
+          clearTimeout(timer);
+          resolve(Number(m[1]));
+        }
+      });
+    });
+    const res = await fetch(`http://127.0.0.1:${port}/readyz`);
+    assert.equal(res.status, 503);
+    const body = (await res.json()) as { threads: Record<string, string> };
+    assert.notEqual(body.threads.nats, 'ready');
+    p.child.kill('SIGTERM');
+    assert.equal(await p.exited, 0, p.err());
+  } finally {
+    p.child.kill('SIGKILL');
+  }
+});
