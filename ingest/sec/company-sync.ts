@@ -111,7 +111,7 @@ export async function syncCompanies(opts: CompanySyncOptions): Promise<SyncResul
     let expectSeq = state.lastSeq.get(obs.cik) ?? 0;
     const subject = companySubject(stream.prefix, obs.cik);
     for (let attempt = 0; ; attempt++) {
-      const record = mergeCompany(stored?.record, obs, clock.now());
+      const record = mergeCompany(stored?.record, obs, Math.floor(clock.now()));
       const { data, hash } = encodeCompanyEvent(record);
       if (stored !== undefined && stored.hash === hash) {
         c.unchanged++;

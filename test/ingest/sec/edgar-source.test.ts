@@ -88,13 +88,6 @@ async function fakeSec(): Promise<FakeSec> {
   };
 }
 
-/** The most arrivals in any window [t, t + ms). */
-function maxInWindow(times: number[], ms: number): number {
-  let best = 0;
-  for (let i = 0; i < times.length; i++) best = Math.max(best, times.filter((t) => t >= times[i] && t < times[i] + ms).length);
-  return best;
-}
-
 function source(sec: FakeSec, opts: Partial<EdgarCompanySourceOptions> = {}): EdgarCompanySource {
   return new EdgarCompanySource({
     userAgent: UA,
@@ -156,12 +149,13 @@ test('EDGAR source: chosen CIKs fetched with the User-Agent, gzip, ≤ 10 reques
       assert.equal(h.ua, UA);
       assert.match(String(h.acceptEncoding), /gzip/);
     }
-    // As the server sees them (arrival, so the first request's connection set-up shifts it a little):
-    // no second holds more than 10, and 15 requests span at least 14 × 100 ms less that slack.
+    // As the server sees them. Arrival times carry a few ms of loopback and timer jitter (the first request
+    // also sets up the connection), so this is the generous real-time bound: 15 requests span at least
+    // 14 × 100 ms less 50 ms, and none follows another within 60 ms. The exact "≤ 10 in any second" is
+    // shown on the injected clock in token-bucket.test.ts.
     const at = sec.hits.map((h) => h.at);
-    const gaps = at.slice(1).map((t, i) => (t - at[i]).toFixed(0)).join(', ');
-    assert.ok(maxInWindow(at, 1000) <= 10, gaps);
-    assert.ok(at[14] - at[0] >= 1350, `requests ${gaps} ms apart`);
+    const gaps = at.slice(1).map((t, i) => t - at[i]);
+    assert.ok(at[14] - at[0] >= 1350 && gaps.every((g) => g >= 60), `requests ${gaps.map((g) => g.toFixed(0)).join(', ')} ms apart`);
     assert.equal(s.client.stats.requests, 15);
     assert.equal(s.client.stats.notFound, 9);
   } finally {
