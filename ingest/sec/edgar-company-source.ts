@@ -16,7 +16,8 @@ import { parseSubmissions } from './submissions.js';
  * - a list of CIKs: only those companies, with their list rows when they
  *   have any (a CIK missing from the list, like a delisted OTC company, is
  *   read from its submissions document alone).
- * `limit` keeps the first N companies of the list (trial runs).
+ * `limit` keeps the first N companies of the list (trial runs of 'all' or
+ * 'none'; an explicit CIK list is taken whole).
  *
  * Companies are yielded in list order with up to `concurrency` requests in
  * flight (the token bucket, not concurrency, bounds the rate). A listed
@@ -82,13 +83,14 @@ export class EdgarCompanySource implements CompanySource {
     }
     for (const s of parsed.skipped) yield { kind: 'skipped', problem: { where: `${this.#tickersUrl} data[${s.row}]`, reason: s.reason } };
 
+    const chosen = this.#submissions;
+    const limit = typeof chosen === 'string' ? this.#limit : Infinity; // an explicit CIK list is not cut
     const byCik = new Map<number, TickerListRow[]>();
     for (const r of parsed.rows) {
       const rows = byCik.get(r.cik);
       if (rows) rows.push(r);
-      else if (byCik.size < this.#limit) byCik.set(r.cik, [r]);
+      else if (byCik.size < limit) byCik.set(r.cik, [r]);
     }
-    const chosen = this.#submissions;
     const ciks = typeof chosen === 'string' ? [...byCik.keys()] : [...new Set(chosen)];
     yield { kind: 'expected', companies: ciks.length };
     if (chosen === 'none') {
