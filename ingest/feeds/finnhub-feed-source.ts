@@ -21,7 +21,7 @@ export interface FinnhubFeedSourceOptions {
   /** Jitter source, [0, 1). Default Math.random. */
   readonly random?: () => number;
   readonly backoff?: Partial<BackoffPolicy>;
-  /** Default 30 s: Finnhub pings about every 20 s, and the client pings too. */
+  /** Default 30 s: the client pings; any frame (trades, Finnhub's own `ping` messages) or pong proves the connection alive. */
   readonly heartbeatMs?: number;
   /** Default 15 s. */
   readonly connectTimeoutMs?: number;

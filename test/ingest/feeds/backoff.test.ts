@@ -7,9 +7,10 @@ test('backoffDelay: doubles from initialMs up to maxMs; jitter takes off at most
   const p = backoffPolicy('test', { initialMs: 100, maxMs: 1000 });
   assert.deepEqual([0, 1, 2, 3, 4, 50].map((n) => backoffDelay(p, n, () => 0)), [100, 200, 400, 800, 1000, 1000]);
   assert.equal(backoffDelay(p, 0, () => 0.5), 75);
-  for (let i = 0; i < 1000; i++) {
-    const d = backoffDelay(DEFAULT_BACKOFF, 3, Math.random);
-    assert.ok(d > 2000 && d <= 4000, `${d}`);
+  // Default jitter 0.5: the delay stays within [d/2, d] for any draw in [0, 1).
+  for (const r of [0, 0.1, 0.5, 0.9, 0.999999]) {
+    const d = backoffDelay(DEFAULT_BACKOFF, 3, () => r);
+    assert.ok(d >= 2000 && d <= 4000, `${r} → ${d}`);
   }
 });
 
