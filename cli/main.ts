@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { CONFIG_TABLE, hasCode, loadConfig, type Config } from '../core/index.js';
 import { feedCommand } from './feed-command.js';
+import { secCommand } from './sec-command.js';
 import { quarantineCommand, streamsCommand } from './nats-commands.js';
 import { startServer } from './supervisor.js';
 
@@ -10,6 +11,8 @@ Commands:
   serve     Start the server (gateways, shards, ingest) with configuration from the environment.
   feed simulate [--rate N] [--profile steady|open|news] [--seed N] [--duration S]
             Run the market simulator as its own process, publishing into JetStream (needs NATS_URL).
+  sec sync --from-file PATH... | --from-edgar [--user-agent UA] [--submissions all|none|CIKs] [--limit N]
+            Publish normalised SEC company events to JetStream (needs NATS_URL).
   streams ensure
             Create or update the JetStream streams MARKET and QUARANTINE (needs NATS_URL).
   quarantine list [--after ID] [--limit N] | show ID | replay ID | purge ID|--all
@@ -28,6 +31,8 @@ async function main(argv: string[]): Promise<number> {
       return serve(rest);
     case 'feed':
       return feedCommand(readConfig(), rest, process.stdout, process.stderr);
+    case 'sec':
+      return secCommand(readConfig(), rest, process.stdout, process.stderr);
     case 'streams':
       return streamsCommand(readConfig(), rest, process.stdout);
     case 'quarantine':

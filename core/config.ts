@@ -65,6 +65,12 @@ export interface Config {
   readonly natsMaxUnacked: number;
   readonly natsMarketMaxAgeS: number;
   readonly natsMarketMaxBytes: number;
+  readonly secUserAgent: string | undefined;
+  readonly secStream: string;
+  readonly secSubjectPrefix: string;
+  readonly secRequestsPerSecond: number;
+  readonly secTickersUrl: string;
+  readonly secSubmissionsUrl: string;
 }
 
 const int = (min: number, max: number): Kind => ({ type: 'int', min, max });
@@ -110,6 +116,12 @@ export const CONFIG_TABLE: readonly Entry[] = [
   { env: 'NATS_MAX_UNACKED', key: 'natsMaxUnacked', kind: int(1, 1_000_000), default: () => 16_384, doc: 'Fetching pauses while this many ticks are unacked or not yet applied by shards.' },
   { env: 'NATS_MARKET_MAX_AGE_S', key: 'natsMarketMaxAgeS', kind: int(60, 365 * 86400), default: () => 86_400, doc: 'MARKET keeps ticks at most this long.' },
   { env: 'NATS_MARKET_MAX_BYTES', key: 'natsMarketMaxBytes', kind: int(1 << 20, 2 ** 50), default: () => 4 * 1024 ** 3, doc: 'MARKET keeps at most this many bytes.' },
+  { env: 'SEC_USER_AGENT', key: 'secUserAgent', kind: { type: 'string' }, default: () => undefined, doc: 'User-Agent the SEC requires for EDGAR requests (`Company admin@example.com`); needed by `bourse sec sync --from-edgar`.' },
+  { env: 'SEC_STREAM', key: 'secStream', kind: { type: 'string' }, default: () => 'SEC', doc: 'JetStream stream of normalised company events (last event per company).' },
+  { env: 'SEC_SUBJECT_PREFIX', key: 'secSubjectPrefix', kind: { type: 'string' }, default: () => 'sec', doc: 'Company events go to `<prefix>.company.upsert.<cik>`.' },
+  { env: 'SEC_REQUESTS_PER_SECOND', key: 'secRequestsPerSecond', kind: int(1, 10), default: () => 10, doc: 'EDGAR request rate (the SEC allows at most 10/s).' },
+  { env: 'SEC_TICKERS_URL', key: 'secTickersUrl', kind: { type: 'string' }, default: () => 'https://www.sec.gov/files/company_tickers_exchange.json', doc: 'EDGAR ticker list URL.' },
+  { env: 'SEC_SUBMISSIONS_URL', key: 'secSubmissionsUrl', kind: { type: 'string' }, default: () => 'https://data.sec.gov/submissions/', doc: 'EDGAR submissions base URL (`CIK##########.json` is appended).' },
 ];
 
 const STREAM_NAME = /^[A-Za-z0-9_-]{1,64}$/;
@@ -142,6 +154,12 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>> = p
     if (!SUBJECT_PREFIX.test(v)) fail(env, v, 'must be dot-separated tokens of A–Z a–z 0–9 _ -');
   }
   if (c.natsSubjectPrefix === c.natsQuarantinePrefix) fail('NATS_QUARANTINE_PREFIX', c.natsQuarantinePrefix, 'must differ from NATS_SUBJECT_PREFIX');
+  if (!STREAM_NAME.test(c.secStream)) fail('SEC_STREAM', c.secStream, 'must be 1–64 of A–Z a–z 0–9 _ -');
+  if (!SUBJECT_PREFIX.test(c.secSubjectPrefix)) fail('SEC_SUBJECT_PREFIX', c.secSubjectPrefix, 'must be dot-separated tokens of A–Z a–z 0–9 _ -');
+  if ([c.natsSubjectPrefix, c.natsQuarantinePrefix].includes(c.secSubjectPrefix)) fail('SEC_SUBJECT_PREFIX', c.secSubjectPrefix, 'must differ from the MARKET and QUARANTINE prefixes');
+  for (const [env, v] of [['SEC_TICKERS_URL', c.secTickersUrl], ['SEC_SUBMISSIONS_URL', c.secSubmissionsUrl]] as const) {
+    if (!/^https?:\/\/\S+$/.test(v)) fail(env, v, 'must be an http(s) URL');
+  }
   return Object.freeze(c);
 }
 

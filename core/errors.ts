@@ -44,6 +44,10 @@ export const ERRORS = {
   flood: { status: 429, closeCode: 4501, retryable: false, message: 'rate limit exceeded repeatedly' },
   // Start-up.
   config_invalid: { status: 500, retryable: false, message: 'configuration is invalid' },
+  // SEC sync (EDGAR).
+  sec_fetch_failed: { status: 502, retryable: true, message: 'EDGAR kept failing after every retry' },
+  sec_access_denied: { status: 403, retryable: false, message: 'the SEC refused the request (User-Agent, or a rate block)' },
+  sec_data_invalid: { status: 502, retryable: false, message: 'EDGAR served data of an unexpected shape' },
 } as const satisfies Record<string, ErrorSpec>;
 
 export type ErrorCode = keyof typeof ERRORS;

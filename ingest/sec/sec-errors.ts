@@ -16,9 +16,9 @@ import { BourseError, type ErrorCode } from '../../core/errors.js';
 export type SecErrorCode = 'sec_fetch_failed' | 'sec_access_denied' | 'sec_data_invalid';
 
 const REGISTERED: Readonly<Record<SecErrorCode, ErrorCode>> = {
-  sec_fetch_failed: 'internal',
-  sec_access_denied: 'internal',
-  sec_data_invalid: 'internal',
+  sec_fetch_failed: 'sec_fetch_failed',
+  sec_access_denied: 'sec_access_denied',
+  sec_data_invalid: 'sec_data_invalid',
 };
 
 export function secError(code: SecErrorCode, message: string, cause?: unknown): BourseError {

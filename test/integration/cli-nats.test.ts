@@ -68,3 +68,22 @@ test('bourse streams ensure and bourse quarantine list/show/replay/purge against
     await nats.close();
   }
 });
+
+test('bourse sec sync --from-file: the real SEC files into a stream; a second run publishes nothing', async () => {
+  const nats = await natsFixture();
+  const id = uniqueSuffix();
+  const data = new URL('../../../../shared/data/', import.meta.url).pathname;
+  const env = { NATS_URL: nats.url, SEC_STREAM: `SEC_${id}`, SEC_SUBJECT_PREFIX: `sec_${id}` };
+  try {
+    const first = await bourse(env, ['sec', 'sync', '--from-file', `${data}company_tickers_exchange.json`, '--from-file', `${data}edgar_submissions`]);
+    assert.equal(first.code, 0, first.err);
+    assert.match(first.out, /read 7960, published 7960, unchanged 0/, 'the 7,959 CIKs of the list plus WDDD, known only from its submissions file');
+    const again = await bourse(env, ['sec', 'sync', '--from-file', `${data}company_tickers_exchange.json`]);
+    assert.match(again.out, /published 0, unchanged 7959/);
+    assert.equal((await bourse(env, ['sec', 'sync'])).code, 2);
+    assert.equal((await bourse({ ...env, SEC_USER_AGENT: '' }, ['sec', 'sync', '--from-edgar'])).code, 2, 'EDGAR without a User-Agent is refused');
+  } finally {
+    await nats.jsm.streams.delete(env.SEC_STREAM).catch(() => undefined);
+    await nats.close();
+  }
+});
