@@ -279,3 +279,23 @@ test('CsvReplayFeedSource: the whole file streams through a read-ahead bounded a
   );
   await source.stop();
 });
+
+test('CsvReplayFeedSource: stop() during start(), and stop() while the read-ahead is full, both return with nothing delivered', async () => {
+  const clock = new ManualClock();
+  const early = replay({ clock, speed: Infinity });
+  const sink = new RecordingSink();
+  const started = early.start(sink);
+  await early.stop();
+  await started;
+  clock.advance(1000);
+  assert.equal(sink.ticks.length, 0);
+  assert.equal(early.stats.state, 'stopped');
+
+  const full = replay({ clock, speed: 1 });
+  await full.start(sink);
+  assert.equal(full.stats.bars, 2048, 'the reader waits with a full read-ahead');
+  await full.stop();
+  clock.advance(600_000);
+  assert.equal(sink.ticks.length, 0);
+  assert.deepEqual(await full.done(), { reason: 'stopped' });
+});
