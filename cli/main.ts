@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { CONFIG_TABLE, hasCode, loadConfig, type Config } from '../core/index.js';
+import { CONFIG_TABLE, SECRET_VARIABLES, hasCode, loadConfig, type Config } from '../core/index.js';
 import { feedCommand } from './feed-command.js';
 import { secCommand } from './sec-command.js';
 import { quarantineCommand, streamsCommand } from './nats-commands.js';
@@ -38,7 +38,7 @@ async function main(argv: string[]): Promise<number> {
     case 'quarantine':
       return quarantineCommand(readConfig(), rest, process.stdout);
     case 'config':
-      process.stdout.write(JSON.stringify(readConfig(), null, 2) + '\n');
+      process.stdout.write(JSON.stringify(redacted(readConfig()), null, 2) + '\n');
       return 0;
     case 'env':
       for (const e of CONFIG_TABLE) process.stdout.write(`${e.env.padEnd(24)} ${String(e.default(2) ?? '(unset)').padEnd(12)} ${e.doc}\n`);
@@ -99,6 +99,12 @@ async function serve(args: string[]): Promise<number> {
     process.on('SIGTERM', onSignal);
     process.on('SIGINT', onSignal);
   });
+}
+
+function redacted(config: Config): Record<string, unknown> {
+  const out: Record<string, unknown> = { ...config, feedSpeed: Number.isFinite(config.feedSpeed) ? config.feedSpeed : 'max' };
+  for (const k of SECRET_VARIABLES) if (out[k] !== undefined) out[k] = '(redacted)';
+  return out;
 }
 
 function version(): string {

@@ -22,7 +22,9 @@ interface Entry {
   readonly doc: string;
 }
 
-export const FEEDS = ['simulator', 'none'] as const;
+export const FEEDS = ['simulator', 'replay', 'finnhub', 'alpaca', 'none'] as const;
+/** Variables whose values are secrets: never printed (`bourse config` shows them redacted). */
+export const SECRET_VARIABLES: readonly (keyof Config)[] = ['finnhubToken', 'alpacaKeyId', 'alpacaSecret'];
 export const SIM_PROFILES = ['steady', 'open', 'news'] as const;
 export const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'] as const;
 
@@ -71,6 +73,18 @@ export interface Config {
   readonly secRequestsPerSecond: number;
   readonly secTickersUrl: string;
   readonly secSubmissionsUrl: string;
+  readonly feedFile: string | undefined;
+  readonly feedSymbol: string;
+  /** Replay speed: 1 = real time, 60 = a minute per second, Infinity = as fast as possible. */
+  readonly feedSpeed: number;
+  readonly feedLoop: boolean;
+  readonly feedEventTime: 'data' | 'now';
+  readonly feedSymbols: readonly string[];
+  readonly finnhubToken: string | undefined;
+  readonly finnhubUrl: string;
+  readonly alpacaKeyId: string | undefined;
+  readonly alpacaSecret: string | undefined;
+  readonly alpacaUrl: string;
 }
 
 const int = (min: number, max: number): Kind => ({ type: 'int', min, max });
@@ -83,7 +97,7 @@ export const CONFIG_TABLE: readonly Entry[] = [
   { env: 'PORT', key: 'port', kind: int(0, 65535), default: () => 8080, doc: 'Port for HTTP and WebSocket (0 = any free port).' },
   { env: 'GATEWAY_THREADS', key: 'gatewayThreads', kind: int(1, 64), default: threads, doc: 'uWebSockets.js gateway threads sharing the port (default: cores, at most 8).' },
   { env: 'SHARDS', key: 'shards', kind: int(1, 64), default: shardThreads, doc: 'Ticker shard worker threads (default: half the cores, at least 1, at most 8).' },
-  { env: 'FEED', key: 'feed', kind: { type: 'enum', values: FEEDS }, default: () => 'simulator', doc: 'Market source: `simulator` (in-process) or `none`.' },
+  { env: 'FEED', key: 'feed', kind: { type: 'enum', values: FEEDS }, default: () => 'simulator', doc: 'Market source: `simulator`, `replay` (CSV minute bars), `finnhub`, `alpaca`, or `none`.' },
   { env: 'SIM_RATE', key: 'simRate', kind: int(0, 2_000_000), default: () => 5000, doc: 'Simulator ticks per second across all symbols (before profile bursts).' },
   { env: 'SIM_PROFILE', key: 'simProfile', kind: { type: 'enum', values: SIM_PROFILES }, default: () => 'steady', doc: 'Simulator profile: `steady`, `open` (opening burst) or `news` (random per-symbol bursts).' },
   { env: 'SIM_SEED', key: 'simSeed', kind: int(0, 2 ** 31 - 1), default: () => 0, doc: 'Simulator random seed; 0 = random.' },
@@ -116,6 +130,17 @@ export const CONFIG_TABLE: readonly Entry[] = [
   { env: 'NATS_MAX_UNACKED', key: 'natsMaxUnacked', kind: int(1, 1_000_000), default: () => 16_384, doc: 'Fetching pauses while this many ticks are unacked or not yet applied by shards.' },
   { env: 'NATS_MARKET_MAX_AGE_S', key: 'natsMarketMaxAgeS', kind: int(60, 365 * 86400), default: () => 86_400, doc: 'MARKET keeps ticks at most this long.' },
   { env: 'NATS_MARKET_MAX_BYTES', key: 'natsMarketMaxBytes', kind: int(1 << 20, 2 ** 50), default: () => 4 * 1024 ** 3, doc: 'MARKET keeps at most this many bytes.' },
+  { env: 'FEED_FILE', key: 'feedFile', kind: { type: 'string' }, default: () => undefined, doc: 'FEED=replay: minute-bar CSV (`YYYYMMDD HHMMSS;open;high;low;close;volume`).' },
+  { env: 'FEED_SYMBOL', key: 'feedSymbol', kind: { type: 'string' }, default: () => 'SPY', doc: 'FEED=replay: the symbol the file is replayed as.' },
+  { env: 'FEED_SPEED', key: 'feedSpeed', kind: { type: 'string' }, default: () => '1', doc: 'FEED=replay: 1 = real time, 60 = one minute of data per second, `max` = as fast as possible.' },
+  { env: 'FEED_LOOP', key: 'feedLoop', kind: { type: 'bool' }, default: () => false, doc: 'FEED=replay: start over at the end of the file.' },
+  { env: 'FEED_EVENT_TIME', key: 'feedEventTime', kind: { type: 'enum', values: ['data', 'now'] }, default: () => 'now', doc: 'FEED=replay: stamp ticks with the data\'s times or shift them to now.' },
+  { env: 'FEED_SYMBOLS', key: 'feedSymbols', kind: { type: 'string' }, default: () => 'AAPL,MSFT,SPY', doc: 'FEED=finnhub|alpaca: comma-separated symbols to subscribe to.' },
+  { env: 'FINNHUB_TOKEN', key: 'finnhubToken', kind: { type: 'string' }, default: () => undefined, doc: 'FEED=finnhub: API token (secret).' },
+  { env: 'FINNHUB_URL', key: 'finnhubUrl', kind: { type: 'string' }, default: () => 'wss://ws.finnhub.io', doc: 'FEED=finnhub: stream URL.' },
+  { env: 'ALPACA_KEY_ID', key: 'alpacaKeyId', kind: { type: 'string' }, default: () => undefined, doc: 'FEED=alpaca: key id (secret).' },
+  { env: 'ALPACA_SECRET', key: 'alpacaSecret', kind: { type: 'string' }, default: () => undefined, doc: 'FEED=alpaca: secret key (secret).' },
+  { env: 'ALPACA_URL', key: 'alpacaUrl', kind: { type: 'string' }, default: () => 'wss://stream.data.alpaca.markets/v2/iex', doc: 'FEED=alpaca: market data v2 stream URL.' },
   { env: 'SEC_USER_AGENT', key: 'secUserAgent', kind: { type: 'string' }, default: () => undefined, doc: 'User-Agent the SEC requires for EDGAR requests (`Company admin@example.com`); needed by `bourse sec sync --from-edgar`.' },
   { env: 'SEC_STREAM', key: 'secStream', kind: { type: 'string' }, default: () => 'SEC', doc: 'JetStream stream of normalised company events (last event per company).' },
   { env: 'SEC_SUBJECT_PREFIX', key: 'secSubjectPrefix', kind: { type: 'string' }, default: () => 'sec', doc: 'Company events go to `<prefix>.company.upsert.<cik>`.' },
@@ -138,6 +163,13 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>> = p
     const raw = env[e.env];
     out[e.key] = raw === undefined || raw === '' ? e.default(cores) : parse(e, raw.trim());
   }
+  const speed = String(out.feedSpeed);
+  out.feedSpeed = speed === 'max' ? Number.POSITIVE_INFINITY : Number(speed);
+  if (!(Number(out.feedSpeed) > 0)) fail('FEED_SPEED', speed, 'must be a positive number or max');
+  out.feedSymbols = String(out.feedSymbols)
+    .split(',')
+    .map((s) => s.trim().toUpperCase())
+    .filter(Boolean);
   const c = out as unknown as Config;
   if (c.backpressureHardBytes <= c.backpressureSoftBytes) {
     fail('BACKPRESSURE_HARD_BYTES', String(c.backpressureHardBytes), `must be greater than BACKPRESSURE_SOFT_BYTES (${c.backpressureSoftBytes})`);
@@ -154,6 +186,17 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>> = p
     if (!SUBJECT_PREFIX.test(v)) fail(env, v, 'must be dot-separated tokens of A–Z a–z 0–9 _ -');
   }
   if (c.natsSubjectPrefix === c.natsQuarantinePrefix) fail('NATS_QUARANTINE_PREFIX', c.natsQuarantinePrefix, 'must differ from NATS_SUBJECT_PREFIX');
+  const need = (env: string, v: unknown) => v === undefined && fail(env, '', `must be set when FEED=${c.feed}`);
+  if (c.feed === 'replay') need('FEED_FILE', c.feedFile);
+  if (c.feed === 'finnhub') need('FINNHUB_TOKEN', c.finnhubToken);
+  if (c.feed === 'alpaca') {
+    need('ALPACA_KEY_ID', c.alpacaKeyId);
+    need('ALPACA_SECRET', c.alpacaSecret);
+  }
+  if ((c.feed === 'finnhub' || c.feed === 'alpaca') && c.feedSymbols.length === 0) fail('FEED_SYMBOLS', '', 'must name at least one symbol');
+  for (const [env, v] of [['FINNHUB_URL', c.finnhubUrl], ['ALPACA_URL', c.alpacaUrl]] as const) {
+    if (!/^wss?:\/\/\S+$/.test(v)) fail(env, v, 'must be a ws:// or wss:// URL');
+  }
   if (!STREAM_NAME.test(c.secStream)) fail('SEC_STREAM', c.secStream, 'must be 1–64 of A–Z a–z 0–9 _ -');
   if (!SUBJECT_PREFIX.test(c.secSubjectPrefix)) fail('SEC_SUBJECT_PREFIX', c.secSubjectPrefix, 'must be dot-separated tokens of A–Z a–z 0–9 _ -');
   if ([c.natsSubjectPrefix, c.natsQuarantinePrefix].includes(c.secSubjectPrefix)) fail('SEC_SUBJECT_PREFIX', c.secSubjectPrefix, 'must differ from the MARKET and QUARANTINE prefixes');

@@ -2,7 +2,8 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { ThreadState, systemClock, workerContext, type FeedSource, type WorkerBaseData } from '../core/index.js';
 import { TickRing } from '../actors/tick-ring.js';
 import { startJetStreamPipeline, type JetStreamPipeline } from './jetstream-pipeline.js';
-import { SimulatorFeedSource } from './simulator-feed-source.js';
+import { feedSettings } from './feed-settings.js';
+import { createFeedSource } from './feeds/index.js';
 import { TickRouter } from './tick-router.js';
 
 /** What the supervisor hands the ingest thread. */
@@ -22,16 +23,7 @@ const { config, log, universe, directory, status } = workerContext(data, 'ingest
 const rings = data.rings.map((sab) => new TickRing(sab));
 const router = new TickRouter(directory, rings, systemClock);
 
-function createFeed(): FeedSource | undefined {
-  switch (config.feed) {
-    case 'simulator':
-      return new SimulatorFeedSource({ universe, rate: config.simRate, profile: config.simProfile, seed: config.simSeed, clock: systemClock });
-    case 'none':
-      return undefined;
-  }
-}
-
-const feed = createFeed();
+const feed: FeedSource | undefined = config.feed === 'none' ? undefined : createFeedSource(config.feed, feedSettings(config, universe, log));
 const stopBacklogTimer = systemClock.every(5, () => {
   if (router.backlog > 0) router.flushBacklog();
 });

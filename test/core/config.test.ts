@@ -31,7 +31,7 @@ for (const [env, value, fragment] of [
   ['PORT', 'eighty', 'must be an integer'],
   ['PORT', '70000', 'between 0 and 65535'],
   ['FLUSH_MS', '1.5', 'must be an integer'],
-  ['FEED', 'kafka', 'must be one of simulator, none'],
+  ['FEED', 'kafka', 'must be one of simulator, replay, finnhub, alpaca, none'],
   ['GATEWAY_THREADS', '0', 'between 1 and 64'],
   ['LOG_LEVEL', 'loud', 'must be one of'],
   ['BACKPRESSURE_HARD_BYTES', '2048', 'greater than BACKPRESSURE_SOFT_BYTES'],
@@ -66,4 +66,22 @@ test('NATS settings: unset means in-process; URLs, stream names and prefixes are
   ] as const) {
     assert.throws(() => loadConfig({ [env]: value }, 2), (err: Error) => hasCode(err, 'config_invalid') && err.message.startsWith(`${env}=`), `${env}=${value}`);
   }
+});
+
+test('feeds: each one names the variable it is missing; speed accepts max; secrets are listed for redaction', async () => {
+  const { SECRET_VARIABLES } = await import('../../core/config.js');
+  for (const [env, missing] of [
+    [{ FEED: 'replay' }, 'FEED_FILE'],
+    [{ FEED: 'finnhub' }, 'FINNHUB_TOKEN'],
+    [{ FEED: 'alpaca', ALPACA_SECRET: 's' }, 'ALPACA_KEY_ID'],
+    [{ FEED: 'alpaca', ALPACA_KEY_ID: 'k' }, 'ALPACA_SECRET'],
+    [{ FEED: 'replay', FEED_FILE: 'x.csv', FEED_SPEED: '0' }, 'FEED_SPEED'],
+    [{ FEED: 'finnhub', FINNHUB_TOKEN: 't', FINNHUB_URL: 'http://x' }, 'FINNHUB_URL'],
+  ] as const) {
+    assert.throws(() => loadConfig(env, 2), (err: Error) => hasCode(err, 'config_invalid') && err.message.startsWith(`${missing}=`), missing);
+  }
+  const c = loadConfig({ FEED: 'replay', FEED_FILE: 'bars.csv', FEED_SPEED: 'max', FEED_SYMBOLS: 'aapl, msft' }, 2);
+  assert.equal(c.feedSpeed, Number.POSITIVE_INFINITY);
+  assert.deepEqual(c.feedSymbols, ['AAPL', 'MSFT']);
+  assert.deepEqual([...SECRET_VARIABLES].sort(), ['alpacaKeyId', 'alpacaSecret', 'finnhubToken']);
 });

@@ -240,3 +240,18 @@ test('REST: quotes from the shared tables, symbol list, health and readiness, co
   assert.equal(post.status, 405);
   assert.equal((await json(post)).error.code, 'method_not_allowed');
 });
+
+test('FEED=replay streams the real SPY minute bars (../shared/data) as ticks', async () => {
+  const file = new URL('../../../../shared/data/intraday/pyalgotrade/nt-spy-minute-2011.csv', import.meta.url).pathname;
+  const s = await startTestServer({ FEED: 'replay', FEED_FILE: file, FEED_SPEED: '600', FEED_SYMBOL: 'SPY', FEED_EVENT_TIME: 'now' });
+  try {
+    const c = await TestClient.connect(s.port);
+    c.send({ op: 'subscribe', symbols: ['SPY'], channels: ['quotes', 'trades'] });
+    await c.next((m) => m.type === 'trades', 10_000);
+    const q = await c.next<QuoteMessage>((m) => m.type === 'quote' && m.last !== null, 10_000);
+    assert.ok(q.last! > 100 && q.last! < 150, `SPY traded around $126 in January 2011, got ${q.last}`);
+    c.close();
+  } finally {
+    await s.stop();
+  }
+});
