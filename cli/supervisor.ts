@@ -88,6 +88,19 @@ export async function startServer(config: Config, log: Logger = createLogger(con
 
   const shards: ManagedThread[] = [];
   const gateways: ManagedThread[] = [];
+  /** Admin requests in flight to the ingest thread: supervisor id → who asked. */
+  const adminPending = new Map<number, { gateway: Worker; id: number }>();
+  let adminNextId = 1;
+  const toIngest = (from: Worker, id: number, request: unknown): void => {
+    const w = ingest.worker;
+    if (!w) {
+      from.postMessage({ type: 'quarantine-reply', id, response: { status: 503, body: { error: { code: 'quarantine_unavailable', message: 'the ingest thread is not running' } } } });
+      return;
+    }
+    const sid = adminNextId++;
+    adminPending.set(sid, { gateway: from, id });
+    w.postMessage({ type: 'quarantine', id: sid, request });
+  };
 
   /** A fresh channel between one shard and one gateway (both must be running). */
   const connect = (s: number, g: number): void => {
@@ -129,7 +142,8 @@ export async function startServer(config: Config, log: Logger = createLogger(con
         status.set(name, ThreadState.starting);
         gatewayUp.set(g, false);
         w.on('message', (e: GatewayEvent) => {
-          if (e.type === 'listening') {
+          if (e.type === 'quarantine') toIngest(w, e.id, e.request);
+          else if (e.type === 'listening') {
             gatewayUp.set(g, true);
             for (let s = 0; s < S; s++) connect(s, g);
             listening(e.port);
@@ -151,8 +165,23 @@ export async function startServer(config: Config, log: Logger = createLogger(con
     name: 'ingest',
     url: new URL('../ingest/ingest-worker.js', import.meta.url),
     workerData: (): IngestWorkerData => ({ config, companies, rings, status: statusSab }),
-    onStart: () => status.set('ingest', ThreadState.starting),
-    onCrash: () => status.set('ingest', ThreadState.down),
+    onStart: (w) => {
+      status.set('ingest', ThreadState.starting);
+      w.on('message', (m: { type: string; id: number; response: unknown }) => {
+        if (m.type !== 'quarantine-reply') return;
+        const who = adminPending.get(m.id);
+        adminPending.delete(m.id);
+        who?.gateway.postMessage({ type: 'quarantine-reply', id: who.id, response: m.response });
+      });
+    },
+    onCrash: () => {
+      status.set('ingest', ThreadState.down);
+      // Requests the dead thread will never answer.
+      for (const [sid, who] of adminPending) {
+        adminPending.delete(sid);
+        who.gateway.postMessage({ type: 'quarantine-reply', id: who.id, response: { status: 503, body: { error: { code: 'quarantine_unavailable', message: 'the ingest thread restarted' } } } });
+      }
+    },
   });
 
   // Shards first (they must be ready to take ticks), then gateway-0 (which

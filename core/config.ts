@@ -24,7 +24,7 @@ interface Entry {
 
 export const FEEDS = ['simulator', 'replay', 'finnhub', 'alpaca', 'none'] as const;
 /** Variables whose values are secrets: never printed (`bourse config` shows them redacted). */
-export const SECRET_VARIABLES: readonly (keyof Config)[] = ['finnhubToken', 'alpacaKeyId', 'alpacaSecret'];
+export const SECRET_VARIABLES: readonly (keyof Config)[] = ['finnhubToken', 'alpacaKeyId', 'alpacaSecret', 'adminToken'];
 export const SIM_PROFILES = ['steady', 'open', 'news'] as const;
 export const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'] as const;
 
@@ -85,6 +85,8 @@ export interface Config {
   readonly alpacaKeyId: string | undefined;
   readonly alpacaSecret: string | undefined;
   readonly alpacaUrl: string;
+  /** Bearer token for /admin/*; unset = admin endpoints answer 404. */
+  readonly adminToken: string | undefined;
 }
 
 const int = (min: number, max: number): Kind => ({ type: 'int', min, max });
@@ -141,6 +143,7 @@ export const CONFIG_TABLE: readonly Entry[] = [
   { env: 'ALPACA_KEY_ID', key: 'alpacaKeyId', kind: { type: 'string' }, default: () => undefined, doc: 'FEED=alpaca: key id (secret).' },
   { env: 'ALPACA_SECRET', key: 'alpacaSecret', kind: { type: 'string' }, default: () => undefined, doc: 'FEED=alpaca: secret key (secret).' },
   { env: 'ALPACA_URL', key: 'alpacaUrl', kind: { type: 'string' }, default: () => 'wss://stream.data.alpaca.markets/v2/iex', doc: 'FEED=alpaca: market data v2 stream URL.' },
+  { env: 'BOURSE_ADMIN_TOKEN', key: 'adminToken', kind: { type: 'string' }, default: () => undefined, doc: 'Enables /admin/* (e.g. the quarantine) for `Authorization: Bearer <token>`; at least 16 characters (secret).' },
   { env: 'SEC_USER_AGENT', key: 'secUserAgent', kind: { type: 'string' }, default: () => undefined, doc: 'User-Agent the SEC requires for EDGAR requests (`Company admin@example.com`); needed by `bourse sec sync --from-edgar`.' },
   { env: 'SEC_STREAM', key: 'secStream', kind: { type: 'string' }, default: () => 'SEC', doc: 'JetStream stream of normalised company events (last event per company).' },
   { env: 'SEC_SUBJECT_PREFIX', key: 'secSubjectPrefix', kind: { type: 'string' }, default: () => 'sec', doc: 'Company events go to `<prefix>.company.upsert.<cik>`.' },
@@ -186,6 +189,7 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>> = p
     if (!SUBJECT_PREFIX.test(v)) fail(env, v, 'must be dot-separated tokens of A–Z a–z 0–9 _ -');
   }
   if (c.natsSubjectPrefix === c.natsQuarantinePrefix) fail('NATS_QUARANTINE_PREFIX', c.natsQuarantinePrefix, 'must differ from NATS_SUBJECT_PREFIX');
+  if (c.adminToken !== undefined && c.adminToken.length < 16) fail('BOURSE_ADMIN_TOKEN', '(redacted)', 'must be at least 16 characters');
   const need = (env: string, v: unknown) => v === undefined && fail(env, '', `must be set when FEED=${c.feed}`);
   if (c.feed === 'replay') need('FEED_FILE', c.feedFile);
   if (c.feed === 'finnhub') need('FINNHUB_TOKEN', c.finnhubToken);

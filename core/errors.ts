@@ -42,6 +42,9 @@ export const ERRORS = {
   // Closes: terminal (4500–4999), fix the client first.
   protocol_violation: { status: 400, closeCode: 4500, retryable: false, message: 'too many invalid frames' },
   flood: { status: 429, closeCode: 4501, retryable: false, message: 'rate limit exceeded repeatedly' },
+  unauthorized: { status: 401, retryable: false, message: 'missing or wrong credentials' },
+  quarantine_unavailable: { status: 503, retryable: true, message: 'the quarantine needs NATS JetStream, configured and connected' },
+  quarantine_entry_not_found: { status: 404, retryable: false, message: 'no quarantined message with that id' },
   // Start-up.
   config_invalid: { status: 500, retryable: false, message: 'configuration is invalid' },
   // SEC sync (EDGAR).

@@ -14,3 +14,4 @@ export { InterestTable } from './interest-table.js';
 export * from './thread-status.js';
 export * from './logger.js';
 export * from './worker-context.js';
+export * from './admin.js';

@@ -1,5 +1,6 @@
 import { parentPort, workerData, type MessagePort } from 'node:worker_threads';
-import { InterestTable, ThreadState, systemClock, workerContext, type WorkerBaseData } from '../core/index.js';
+import { InterestTable, ThreadState, systemClock, workerContext, type AdminResponse, type QuarantineRequest, type WorkerBaseData } from '../core/index.js';
+import { registerAdminRoutes } from './admin-routes.js';
 import { QuoteTable } from '../actors/quote-table.js';
 import { BatchGate } from './batch-gate.js';
 import { Fanout } from './fanout.js';
@@ -25,13 +26,15 @@ export type GatewayCommand =
   | { readonly type: 'drain' }
   | { readonly type: 'force-stop' }
   | { readonly type: 'fault' }
-  | { readonly type: 'stats'; readonly id: number };
+  | { readonly type: 'stats'; readonly id: number }
+  | { readonly type: 'quarantine-reply'; readonly id: number; readonly response: AdminResponse };
 
 /** Gateway → supervisor messages. */
 export type GatewayEvent =
   | { readonly type: 'listening'; readonly port: number }
   | { readonly type: 'listen-failed'; readonly host: string; readonly port: number }
   | { readonly type: 'drained' }
+  | { readonly type: 'quarantine'; readonly id: number; readonly request: QuarantineRequest }
   | { readonly type: 'stats'; readonly id: number; readonly stats: unknown };
 
 const data = workerData as GatewayWorkerData;
@@ -52,6 +55,18 @@ let listenSocket: us_listen_socket | undefined;
 let draining = false;
 
 app.ws('/v1/stream', stream.behavior());
+// Admin requests go to the supervisor, which routes them to the owning thread.
+const adminPending = new Map<number, (r: AdminResponse) => void>();
+let adminNextId = 1;
+registerAdminRoutes(app, {
+  token: config.adminToken,
+  quarantine: (request) =>
+    new Promise((resolve) => {
+      const id = adminNextId++;
+      adminPending.set(id, resolve);
+      post({ type: 'quarantine', id, request });
+    }),
+});
 registerRestRoutes(app, { universe, reader, status, clock: systemClock, thread: name, draining: () => draining });
 
 // Throttled quotes are due on flush boundaries; the slow-consumer sweep (one
@@ -88,6 +103,10 @@ parentPort!.on('message', (cmd: GatewayCommand) => {
       setImmediate(() => {
         throw new Error('injected gateway fault');
       });
+      break;
+    case 'quarantine-reply':
+      adminPending.get(cmd.id)?.(cmd.response);
+      adminPending.delete(cmd.id);
       break;
     case 'stats':
       post({ type: 'stats', id: cmd.id, stats: { connections: stream.connections, stream: stream.stats, fanout: fanout.stats, gateTimeouts: gate.timeouts, lockRetries: reader.retries } });

@@ -3,6 +3,7 @@ import { ThreadState, systemClock, workerContext, type FeedSource, type WorkerBa
 import { TickRing } from '../actors/tick-ring.js';
 import { startJetStreamPipeline, type JetStreamPipeline } from './jetstream-pipeline.js';
 import { feedSettings } from './feed-settings.js';
+import { handleQuarantineRequest, type QuarantineRequest } from './quarantine-admin.js';
 import { createFeedSource } from './feeds/index.js';
 import { TickRouter } from './tick-router.js';
 
@@ -16,7 +17,8 @@ export interface IngestWorkerData extends WorkerBaseData {
 export type IngestCommand =
   | { readonly type: 'inject'; readonly records: Float64Array; readonly count: number }
   | { readonly type: 'stop' }
-  | { readonly type: 'fault' };
+  | { readonly type: 'fault' }
+  | { readonly type: 'quarantine'; readonly id: number; readonly request: QuarantineRequest };
 
 const data = workerData as IngestWorkerData;
 const { config, log, universe, directory, status } = workerContext(data, 'ingest');
@@ -35,6 +37,12 @@ parentPort!.on('message', (cmd: IngestCommand) => {
       break;
     case 'stop':
       void stop();
+      break;
+    case 'quarantine':
+      handleQuarantineRequest(pipeline?.quarantine, cmd.request).then(
+        (response) => parentPort!.postMessage({ type: 'quarantine-reply', id: cmd.id, response }),
+        (err: Error) => parentPort!.postMessage({ type: 'quarantine-reply', id: cmd.id, response: { status: 500, body: { error: { code: 'internal', message: err.message } } } }),
+      );
       break;
     case 'fault':
       // Chaos hook for supervision tests: an uncaught error on this thread.

@@ -19,6 +19,7 @@ import {
   type MarketStreamsConfig,
   type NatsHandle,
   type NatsState,
+  type QuarantineStore,
 } from './jetstream/index.js';
 import type { TickRouter } from './tick-router.js';
 
@@ -41,6 +42,7 @@ export interface JetStreamPipeline {
   readonly publisher: TickSink;
   readonly nats: NatsHandle;
   readonly consumer: MarketConsumer;
+  readonly quarantine: QuarantineStore;
   stats(): Record<string, unknown>;
   /** Stops publishing, drains acks for what shards already applied, closes the connection. */
   stop(): Promise<void>;
@@ -101,6 +103,7 @@ export async function startJetStreamPipeline(o: JetStreamPipelineOptions): Promi
     publisher,
     nats,
     consumer,
+    quarantine,
     stats: () => ({ publisher: publisher.stats, consumer: consumer.stats, unacked: consumer.unacked, nats: nats.status.snapshot }),
     async stop() {
       await publisher.close();

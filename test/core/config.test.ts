@@ -83,5 +83,6 @@ test('feeds: each one names the variable it is missing; speed accepts max; secre
   const c = loadConfig({ FEED: 'replay', FEED_FILE: 'bars.csv', FEED_SPEED: 'max', FEED_SYMBOLS: 'aapl, msft' }, 2);
   assert.equal(c.feedSpeed, Number.POSITIVE_INFINITY);
   assert.deepEqual(c.feedSymbols, ['AAPL', 'MSFT']);
-  assert.deepEqual([...SECRET_VARIABLES].sort(), ['alpacaKeyId', 'alpacaSecret', 'finnhubToken']);
+  assert.deepEqual([...SECRET_VARIABLES].sort(), ['adminToken', 'alpacaKeyId', 'alpacaSecret', 'finnhubToken']);
+  assert.throws(() => loadConfig({ BOURSE_ADMIN_TOKEN: 'short' }, 2), (err: Error) => err.message.startsWith('BOURSE_ADMIN_TOKEN=') && !err.message.includes('short'), 'a bad token is named, never echoed');
 });

@@ -1,0 +1,63 @@
+import { timingSafeEqual } from 'node:crypto';
+import type { AdminResponse, QuarantineRequest } from '../core/index.js';
+import { json } from './rest-routes.js';
+import { errorBody } from './stream-handler.js';
+import type { HttpRequest, HttpResponse, TemplatedApp } from './uws.js';
+
+export interface AdminDeps {
+  /** BOURSE_ADMIN_TOKEN; undefined = no admin routes (they fall through to 404). */
+  readonly token: string | undefined;
+  /** Runs a quarantine request where the quarantine lives (the ingest thread). */
+  readonly quarantine: (r: QuarantineRequest) => Promise<AdminResponse>;
+}
+
+/** Most entries one list request returns. */
+const MAX_LIST = 1000;
+
+/**
+ * /admin/* on the gateway, behind `Authorization: Bearer <BOURSE_ADMIN_TOKEN>`
+ * (401 `unauthorized` otherwise; compared in constant time):
+ *   GET    /admin/quarantine?after=ID&limit=N   entries oldest first
+ *   GET    /admin/quarantine/:id                one entry (payload base64)
+ *   POST   /admin/quarantine/:id/replay         republish to the original subject
+ *   DELETE /admin/quarantine/:id                drop one; DELETE /admin/quarantine drops all
+ */
+export function registerAdminRoutes(app: TemplatedApp, d: AdminDeps): void {
+  if (!d.token) return;
+  const expected = Buffer.from(`Bearer ${d.token}`);
+  const authorised = (req: HttpRequest): boolean => {
+    const got = Buffer.from(req.getHeader('authorization'));
+    return got.length === expected.length && timingSafeEqual(got, expected);
+  };
+  const route = (handler: (req: HttpRequest) => QuarantineRequest | string) => (res: HttpResponse, req: HttpRequest) => {
+    if (!authorised(req)) return reply(res, { status: 401, body: JSON.parse(errorBody('unauthorized', 'give Authorization: Bearer <BOURSE_ADMIN_TOKEN>')) });
+    const r = handler(req);
+    if (typeof r === 'string') return reply(res, { status: 400, body: JSON.parse(errorBody('invalid_argument', r)) });
+    let aborted = false;
+    res.onAborted(() => (aborted = true));
+    d.quarantine(r).then((response) => {
+      if (!aborted) reply(res, response);
+    });
+  };
+  const id = (s: string | undefined): number | undefined => (s && /^\d{1,15}$/.test(s) ? Number(s) : undefined);
+  const withId = (op: 'show' | 'replay' | 'purge') => (req: HttpRequest) => {
+    const n = id(req.getParameter(0));
+    return n === undefined ? 'the id must be a positive integer' : { op, id: n };
+  };
+  app.get('/admin/quarantine', route((req) => {
+    const after = req.getQuery('after');
+    const limit = req.getQuery('limit');
+    const afterId = after ? id(after) : undefined;
+    const n = limit ? id(limit) : 100;
+    if ((after && afterId === undefined) || n === undefined || n < 1 || n > MAX_LIST) return `after must be an id and limit 1–${MAX_LIST}`;
+    return { op: 'list', afterId, limit: n };
+  }));
+  app.get('/admin/quarantine/:id', route(withId('show')));
+  app.post('/admin/quarantine/:id/replay', route(withId('replay')));
+  app.del('/admin/quarantine/:id', route(withId('purge')));
+  app.del('/admin/quarantine', route(() => ({ op: 'purge' })));
+}
+
+function reply(res: HttpResponse, r: AdminResponse): void {
+  json(res, r.status, r.body);
+}
