@@ -79,3 +79,36 @@ test('a separate `bourse feed simulate` process publishes into MARKET; the serve
     await nats.close();
   }
 });
+
+test('NATS restart survived: /readyz goes not-ready and back, the consumer resumes, quotes keep flowing', async () => {
+  const { startNatsServer } = await import('../helpers/nats.js');
+  const natsd = await startNatsServer();
+  const server = await startTestServer({ FEED: 'simulator', SIM_RATE: '2000', NATS_URL: natsd.url });
+  const readiness = async () => ((await (await fetch(`http://127.0.0.1:${server.port}/readyz`)).json()) as { threads: Record<string, string> }).threads.nats;
+  try {
+    const c = await TestClient.connect(server.port);
+    c.send({ op: 'subscribe', symbols: ['AAPL', 'MSFT'] });
+    await until(() => c.ofType('quote').length >= 5, 10_000, 'quotes before the restart');
+    assert.equal(await readiness(), 'ready');
+
+    await natsd.kill(true);
+    let state = await readiness();
+    for (let i = 0; i < 100 && state === 'ready'; i++) {
+      await new Promise((r) => setTimeout(r, 50));
+      state = await readiness();
+    }
+    assert.equal(state, 'starting', '/readyz shows NATS reconnecting');
+    await natsd.restart();
+    for (let i = 0; i < 300 && state !== 'ready'; i++) {
+      await new Promise((r) => setTimeout(r, 50));
+      state = await readiness();
+    }
+    assert.equal(state, 'ready', 'reconnected with backoff');
+    const before = c.messages.length;
+    await until(() => c.messages.slice(before).filter((m) => m.type === 'quote').length >= 5, 15_000, 'quotes after the restart');
+    c.close();
+  } finally {
+    await server.stop();
+    await natsd.stop();
+  }
+});
