@@ -1,22 +1,15 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { natsFixture, uniqueSuffix } from '../helpers/nats.js';
+import { bourseNatsEnv } from '../helpers/bourse-nats.js';
+import { natsFixture } from '../helpers/nats.js';
 import { startTestServer } from '../helpers/server.js';
 
 const TOKEN = 'test-admin-token-0123456789';
 
 test('/admin/quarantine: a poison pill from MARKET is listed, shown, replayed and deleted over HTTP, behind the admin token', async () => {
   const nats = await natsFixture();
-  const id = uniqueSuffix();
-  const env = {
-    BOURSE_ADMIN_TOKEN: TOKEN,
-    NATS_URL: nats.url,
-    NATS_MARKET_STREAM: `MARKET_${id}`,
-    NATS_QUARANTINE_STREAM: `QUARANTINE_${id}`,
-    NATS_SUBJECT_PREFIX: `md_${id}`,
-    NATS_QUARANTINE_PREFIX: `q_${id}`,
-    NATS_DURABLE: `ingest_${id}`,
-  };
+  const streams = bourseNatsEnv(nats.url);
+  const env = { ...streams.env, BOURSE_ADMIN_TOKEN: TOKEN };
   const server = await startTestServer(env);
   const base = `http://127.0.0.1:${server.port}/admin/quarantine`;
   const auth = { authorization: `Bearer ${TOKEN}` };
@@ -64,8 +57,7 @@ test('/admin/quarantine: a poison pill from MARKET is listed, shown, replayed an
     assert.equal((await call(base)).body.entries.length, 0);
   } finally {
     await server.stop();
-    await nats.jsm.streams.delete(env.NATS_MARKET_STREAM).catch(() => undefined);
-    await nats.jsm.streams.delete(env.NATS_QUARANTINE_STREAM).catch(() => undefined);
+    await streams.cleanup(nats.jsm);
     await nats.close();
   }
 });

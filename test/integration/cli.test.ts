@@ -15,19 +15,24 @@ function run(env: Record<string, string>, args = ['serve']) {
   return { child, exited, out: () => stdout, err: () => stderr };
 }
 
+/** The port from `bourse serve`'s "listening on" line. */
+function listeningPort(p: ReturnType<typeof run>): Promise<number> {
+  return new Promise<number>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`no listening line: ${p.out()} ${p.err()}`)), 15000);
+    p.child.stdout.on('data', () => {
+      const m = /listening on http:\/\/[^:]+:(\d+)/.exec(p.out());
+      if (m) {
+        clearTimeout(timer);
+        resolve(Number(m[1]));
+      }
+    });
+  });
+}
+
 test('bourse serve: SIGTERM drains clients with 4000 and exits 0', async () => {
   const p = run({ HOST: '127.0.0.1', PORT: '0', SIM_RATE: '2000', UNIVERSE_SIZE: '100', SHUTDOWN_TIMEOUT_MS: '5000' });
   try {
-    const port = await new Promise<number>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`no listening line: ${p.out()} ${p.err()}`)), 15000);
-      p.child.stdout.on('data', () => {
-        const m = /listening on http:\/\/[^:]+:(\d+)/.exec(p.out());
-        if (m) {
-          clearTimeout(timer);
-          resolve(Number(m[1]));
-        }
-      });
-    });
+    const port = await listeningPort(p);
     const c = await TestClient.connect(port, 'msgpack');
     c.send({ op: 'subscribe', symbols: ['AAPL'] });
     await c.next((m) => m.type === 'quote', 5000);
@@ -72,16 +77,7 @@ test('bourse serve: a port another server listens on is refused, not silently sh
 test('bourse serve: NATS unreachable → serves with /readyz 503 naming nats, and still stops gracefully', async () => {
   const p = run({ HOST: '127.0.0.1', PORT: '0', NATS_URL: 'nats://127.0.0.1:1', FEED: 'none', UNIVERSE_SIZE: '50' });
   try {
-    const port = await new Promise<number>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`no listening line: ${p.out()} ${p.err()}`)), 15000);
-      p.child.stdout.on('data', () => {
-        const m = /listening on http:\/\/[^:]+:(\d+)/.exec(p.out());
-        if (m) {
-          clearTimeout(timer);
-          resolve(Number(m[1]));
-        }
-      });
-    });
+    const port = await listeningPort(p);
     const res = await fetch(`http://127.0.0.1:${port}/readyz`);
     assert.equal(res.status, 503);
     const body = (await res.json()) as { threads: Record<string, string> };

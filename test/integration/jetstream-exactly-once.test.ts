@@ -2,25 +2,14 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { TickKind, Universe, type Company } from '../../core/index.js';
 import { JetStreamPublisher } from '../../ingest/jetstream/index.js';
-import { natsFixture, uniqueSuffix } from '../helpers/nats.js';
+import { bourseNatsEnv } from '../helpers/bourse-nats.js';
+import { natsFixture } from '../helpers/nats.js';
 import { sleep, startTestServer, tickRecords, until } from '../helpers/server.js';
 
 test('ingest killed mid-stream and restarted: every tick applied exactly once (no lost, no double-counted volume)', async () => {
   const nats = await natsFixture();
-  const id = uniqueSuffix();
-  const env = {
-    FEED: 'none',
-    UNIVERSE_SIZE: '50',
-    RESTART_BACKOFF_MS: '50',
-    NATS_URL: nats.url,
-    NATS_MARKET_STREAM: `MARKET_${id}`,
-    NATS_QUARANTINE_STREAM: `QUARANTINE_${id}`,
-    NATS_SUBJECT_PREFIX: `md_${id}`,
-    NATS_QUARANTINE_PREFIX: `q_${id}`,
-    NATS_DURABLE: `ingest_${id}`,
-    NATS_ACK_WAIT_MS: '1000',
-    NATS_FETCH_BATCH: '200',
-  };
+  const streams = bourseNatsEnv(nats.url);
+  const env = { ...streams.env, FEED: 'none', UNIVERSE_SIZE: '50', RESTART_BACKOFF_MS: '50', NATS_ACK_WAIT_MS: '1000', NATS_FETCH_BATCH: '200' };
   const server = await startTestServer(env);
   try {
     const universe = new Universe(server.universe.companies as Company[]);
@@ -62,8 +51,7 @@ test('ingest killed mid-stream and restarted: every tick applied exactly once (n
     for (const q of res.quotes) assert.equal(q.volume, expected.get(q.symbol), `${q.symbol}: volume counts each tick exactly once`);
   } finally {
     await server.stop();
-    await nats.jsm.streams.delete(env.NATS_MARKET_STREAM).catch(() => undefined);
-    await nats.jsm.streams.delete(env.NATS_QUARANTINE_STREAM).catch(() => undefined);
+    await streams.cleanup(nats.jsm);
     await nats.close();
   }
 });

@@ -1,24 +1,15 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { QuoteMessage } from '../../core/index.js';
-import { natsFixture, uniqueSuffix } from '../helpers/nats.js';
+import { bourseNatsEnv } from '../helpers/bourse-nats.js';
+import { natsFixture } from '../helpers/nats.js';
 import { startTestServer, until } from '../helpers/server.js';
 import { TestClient } from '../helpers/ws-client.js';
 
 test('NATS_URL set: simulator → JetStream MARKET → durable consumer → shards → WebSocket, acked once applied', async () => {
   const nats = await natsFixture();
-  const id = uniqueSuffix();
-  const env = {
-    FEED: 'simulator',
-    SIM_RATE: '2000',
-    SIM_SEED: '3',
-    NATS_URL: nats.url,
-    NATS_MARKET_STREAM: `MARKET_${id}`,
-    NATS_QUARANTINE_STREAM: `QUARANTINE_${id}`,
-    NATS_SUBJECT_PREFIX: `md_${id}`,
-    NATS_QUARANTINE_PREFIX: `quarantine_${id}`,
-    NATS_DURABLE: `ingest_${id}`,
-  };
+  const streams = bourseNatsEnv(nats.url);
+  const env = { ...streams.env, FEED: 'simulator', SIM_RATE: '2000', SIM_SEED: '3' };
   try {
     const server = await startTestServer(env);
     try {
@@ -39,8 +30,7 @@ test('NATS_URL set: simulator → JetStream MARKET → durable consumer → shar
     assert.equal(consumer.num_ack_pending, 0, 'everything delivered was applied and acked before shutdown');
     assert.ok(consumer.ack_floor.stream_seq > 100);
   } finally {
-    await nats.jsm.streams.delete(env.NATS_MARKET_STREAM).catch(() => undefined);
-    await nats.jsm.streams.delete(env.NATS_QUARANTINE_STREAM).catch(() => undefined);
+    await streams.cleanup(nats.jsm);
     await nats.close();
   }
 });
@@ -48,15 +38,8 @@ test('NATS_URL set: simulator → JetStream MARKET → durable consumer → shar
 test('a separate `bourse feed simulate` process publishes into MARKET; the server (FEED=none) streams it', async () => {
   const { spawn } = await import('node:child_process');
   const nats = await natsFixture();
-  const id = uniqueSuffix();
-  const env = {
-    NATS_URL: nats.url,
-    NATS_MARKET_STREAM: `MARKET_${id}`,
-    NATS_QUARANTINE_STREAM: `QUARANTINE_${id}`,
-    NATS_SUBJECT_PREFIX: `md_${id}`,
-    NATS_QUARANTINE_PREFIX: `quarantine_${id}`,
-    NATS_DURABLE: `ingest_${id}`,
-  };
+  const streams = bourseNatsEnv(nats.url);
+  const env = { ...streams.env };
   const server = await startTestServer({ ...env, FEED: 'none' });
   try {
     const c = await TestClient.connect(server.port);
@@ -74,8 +57,7 @@ test('a separate `bourse feed simulate` process publishes into MARKET; the serve
     c.close();
   } finally {
     await server.stop();
-    await nats.jsm.streams.delete(env.NATS_MARKET_STREAM).catch(() => undefined);
-    await nats.jsm.streams.delete(env.NATS_QUARANTINE_STREAM).catch(() => undefined);
+    await streams.cleanup(nats.jsm);
     await nats.close();
   }
 });
