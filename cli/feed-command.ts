@@ -3,7 +3,7 @@ import { SIM_PROFILES, createLogger, hasCode, systemClock, type Config, type Fee
 import { feedSettings } from '../ingest/feed-settings.js';
 import { createFeedSource } from '../ingest/feeds/index.js';
 import { JetStreamPublisher, connectNats } from '../ingest/jetstream/index.js';
-import { loadUniverse } from '../ingest/universe-loader.js';
+import { resolveUniverse } from '../ingest/universe-source.js';
 
 const USAGE = `usage: bourse feed simulate [--rate N] [--profile steady|open|news] [--seed N] [--duration S]
        bourse feed replay FILE [--speed N|max] [--symbol SPY] [--loop] [--event-time now|data] [--duration S]
@@ -59,7 +59,7 @@ export async function feedCommand(config: Config, args: string[], out: NodeJS.Wr
   if (!(SIM_PROFILES as readonly string[]).includes(profile)) return (err.write(`bourse feed: --profile must be one of ${SIM_PROFILES.join(', ')}\n`), 2);
   if (!config.natsUrl) return (err.write('bourse feed: NATS_URL is not set (e.g. NATS_URL=nats://127.0.0.1:4222)\n'), 2);
 
-  const universe = loadUniverse(config);
+  const universe = await resolveUniverse(config);
   const log = createLogger(config.logLevel, { thread: 'feed' });
   const settings = feedSettings(
     {

@@ -17,7 +17,7 @@ import { TickRing } from '../actors/tick-ring.js';
 import type { GatewayCommand, GatewayEvent, GatewayWorkerData } from '../gateway/gateway-worker.js';
 import type { IngestCommand, IngestWorkerData } from '../ingest/ingest-worker.js';
 import { MarketSimulator } from '../ingest/market-simulator.js';
-import { loadUniverse } from '../ingest/universe-loader.js';
+import { resolveUniverse } from '../ingest/universe-source.js';
 import { ManagedThread } from './managed-thread.js';
 
 /**
@@ -60,7 +60,7 @@ export interface ServerHandle {
  * and owns graceful shutdown.
  */
 export async function startServer(config: Config, log: Logger = createLogger(config.logLevel, { thread: 'main' })): Promise<ServerHandle> {
-  const universe = loadUniverse(config);
+  const universe = await resolveUniverse(config);
   const directory = new SymbolDirectory(universe, config.shards);
   const companies = universe.companies;
   const G = config.gatewayThreads;

@@ -37,6 +37,7 @@ export interface Config {
   readonly simRate: number;
   readonly simProfile: (typeof SIM_PROFILES)[number];
   readonly simSeed: number;
+  readonly universeSource: 'auto' | 'embedded' | 'file' | 'sec';
   readonly universeFile: string | undefined;
   readonly universeSize: number;
   readonly flushMs: number;
@@ -103,6 +104,7 @@ export const CONFIG_TABLE: readonly Entry[] = [
   { env: 'SIM_RATE', key: 'simRate', kind: int(0, 2_000_000), default: () => 5000, doc: 'Simulator ticks per second across all symbols (before profile bursts).' },
   { env: 'SIM_PROFILE', key: 'simProfile', kind: { type: 'enum', values: SIM_PROFILES }, default: () => 'steady', doc: 'Simulator profile: `steady`, `open` (opening burst) or `news` (random per-symbol bursts).' },
   { env: 'SIM_SEED', key: 'simSeed', kind: int(0, 2 ** 31 - 1), default: () => 0, doc: 'Simulator random seed; 0 = random.' },
+  { env: 'UNIVERSE_SOURCE', key: 'universeSource', kind: { type: 'enum', values: ['auto', 'embedded', 'file', 'sec'] }, default: () => 'auto', doc: 'Symbol universe: `embedded` (600 US tickers), `file` (UNIVERSE_FILE), `sec` (the SEC stream, after `bourse sec sync`; needs NATS_URL); `auto` = file if UNIVERSE_FILE is set, else embedded.' },
   { env: 'UNIVERSE_FILE', key: 'universeFile', kind: { type: 'string' }, default: () => undefined, doc: 'Path to an SEC company_tickers_exchange.json; unset = the embedded list of US tickers.' },
   { env: 'UNIVERSE_SIZE', key: 'universeSize', kind: int(1, 100_000), default: () => 100_000, doc: 'Keep at most this many symbols of the universe (in its order).' },
   { env: 'FLUSH_MS', key: 'flushMs', kind: int(5, 5000), default: () => 50, doc: 'Shard flush (conflation) interval in milliseconds.' },
@@ -190,6 +192,8 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>> = p
   }
   if (c.natsSubjectPrefix === c.natsQuarantinePrefix) fail('NATS_QUARANTINE_PREFIX', c.natsQuarantinePrefix, 'must differ from NATS_SUBJECT_PREFIX');
   if (c.adminToken !== undefined && c.adminToken.length < 16) fail('BOURSE_ADMIN_TOKEN', '(redacted)', 'must be at least 16 characters');
+  if (c.universeSource === 'file' && !c.universeFile) fail('UNIVERSE_FILE', '', 'must be set when UNIVERSE_SOURCE=file');
+  if (c.universeSource === 'sec' && !c.natsUrl) fail('NATS_URL', '', 'must be set when UNIVERSE_SOURCE=sec');
   const need = (env: string, v: unknown) => v === undefined && fail(env, '', `must be set when FEED=${c.feed}`);
   if (c.feed === 'replay') need('FEED_FILE', c.feedFile);
   if (c.feed === 'finnhub') need('FINNHUB_TOKEN', c.finnhubToken);

@@ -86,3 +86,10 @@ test('feeds: each one names the variable it is missing; speed accepts max; secre
   assert.deepEqual([...SECRET_VARIABLES].sort(), ['adminToken', 'alpacaKeyId', 'alpacaSecret', 'finnhubToken']);
   assert.throws(() => loadConfig({ BOURSE_ADMIN_TOKEN: 'short' }, 2), (err: Error) => err.message.startsWith('BOURSE_ADMIN_TOKEN=') && !err.message.includes('short'), 'a bad token is named, never echoed');
 });
+
+test('UNIVERSE_SOURCE: file needs UNIVERSE_FILE, sec needs NATS_URL', () => {
+  assert.equal(loadConfig({}, 2).universeSource, 'auto');
+  assert.throws(() => loadConfig({ UNIVERSE_SOURCE: 'file' }, 2), (err: Error) => err.message.startsWith('UNIVERSE_FILE='));
+  assert.throws(() => loadConfig({ UNIVERSE_SOURCE: 'sec' }, 2), (err: Error) => err.message.startsWith('NATS_URL='));
+  assert.equal(loadConfig({ UNIVERSE_SOURCE: 'sec', NATS_URL: 'nats://127.0.0.1:4222' }, 2).universeSource, 'sec');
+});

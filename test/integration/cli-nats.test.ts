@@ -87,3 +87,31 @@ test('bourse sec sync --from-file: the real SEC files into a stream; a second ru
     await nats.close();
   }
 });
+
+test('UNIVERSE_SOURCE=sec: the server starts from the companies `bourse sec sync` stored', async () => {
+  const { startTestServer } = await import('../helpers/server.js');
+  const nats = await natsFixture();
+  const id = uniqueSuffix();
+  const data = new URL('../../../../shared/data/', import.meta.url).pathname;
+  const env = { NATS_URL: nats.url, SEC_STREAM: `SEC_${id}`, SEC_SUBJECT_PREFIX: `sec_${id}` };
+  try {
+    const sync = await bourse(env, ['sec', 'sync', '--from-file', `${data}company_tickers_exchange.json`, '--from-file', `${data}edgar_submissions`]);
+    assert.equal(sync.code, 0, sync.err);
+    const streams = { NATS_MARKET_STREAM: `MARKET_${id}`, NATS_QUARANTINE_STREAM: `QUARANTINE_${id}`, NATS_SUBJECT_PREFIX: `md_${id}`, NATS_QUARANTINE_PREFIX: `q_${id}`, NATS_DURABLE: `ingest_${id}` };
+    const server = await startTestServer({ ...env, ...streams, UNIVERSE_SOURCE: 'sec', UNIVERSE_SIZE: '100000' });
+    try {
+      const base = `http://127.0.0.1:${server.port}`;
+      const symbols = (await (await fetch(`${base}/v1/symbols`)).json()) as { count: number; symbols: string[] };
+      assert.equal(symbols.count, 10_218 - 265 + 1, 'every listing with a venue, plus WDDD known only from its submissions file');
+      for (const s of ['AAPL', 'BRK-A', 'BRK-B', 'WDDD']) assert.ok(symbols.symbols.includes(s), s);
+      const aapl = (await (await fetch(`${base}/v1/quotes/AAPL`)).json()) as { name: string; exchange: string };
+      assert.deepEqual([aapl.name, aapl.exchange], ['Apple Inc.', 'Nasdaq']);
+    } finally {
+      await server.stop();
+      for (const s of [streams.NATS_MARKET_STREAM, streams.NATS_QUARANTINE_STREAM]) await nats.jsm.streams.delete(s).catch(() => undefined);
+    }
+  } finally {
+    await nats.jsm.streams.delete(env.SEC_STREAM).catch(() => undefined);
+    await nats.close();
+  }
+});
