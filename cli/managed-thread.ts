@@ -15,6 +15,8 @@ export interface ManagedThreadOptions {
   readonly onStart: (worker: Worker, restart: boolean) => void;
   /** Called when a worker ended unexpectedly, before the restart is scheduled. */
   readonly onCrash?: (code: number) => void;
+  /** Called with the thread's name for every restart it counts (shared by all threads, e.g. for /readyz). */
+  readonly onRestart?: (name: string) => void;
 }
 
 /**
@@ -84,6 +86,7 @@ export class ManagedThread {
     const delay = this.#delay;
     this.#delay = Math.min(o.backoffMaxMs, Math.max(1, this.#delay * 2));
     this.restarts++;
+    o.onRestart?.(o.name);
     o.log.error({ thread: o.name, code, restarts: this.restarts, delayMs: delay }, 'thread exited unexpectedly; restarting');
     o.onCrash?.(code);
     this.#restartTimer = setTimeout(() => {

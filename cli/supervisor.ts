@@ -74,7 +74,13 @@ export async function startServer(config: Config, log: Logger = createLogger(con
   const status = new ThreadStatus(statusSab, slots);
   if (config.natsUrl) status.set('nats', ThreadState.starting);
   const prevClose = referencePrices(universe, config);
-  const backoff = { backoffMs: config.restartBackoffMs, backoffMaxMs: config.restartBackoffMaxMs, log, resourceLimits: { maxYoungGenerationSizeMb: YOUNG_GEN_MB } };
+  const backoff = {
+    backoffMs: config.restartBackoffMs,
+    backoffMaxMs: config.restartBackoffMaxMs,
+    log,
+    resourceLimits: { maxYoungGenerationSizeMb: YOUNG_GEN_MB },
+    onRestart: (name: string) => status.restarted(name),
+  };
 
   // uSockets sets SO_REUSEPORT only when the port is given: PORT=0 is resolved
   // here first, so gateways can share the port and a restarted gateway can bind

@@ -15,18 +15,36 @@ export interface ThreadSlot {
   readonly index: number;
 }
 
+/**
+ * Layout: Int32 state per slot, then Int32 restart count per slot (written by
+ * the supervisor when it restarts the slot's thread).
+ */
 export class ThreadStatus {
   readonly #states: Int32Array;
+  readonly #restarts: Int32Array;
   readonly slots: readonly ThreadSlot[];
 
   static allocate(threads: number): SharedArrayBuffer {
-    return new SharedArrayBuffer(threads * 4);
+    return new SharedArrayBuffer(threads * 8);
   }
 
   constructor(sab: SharedArrayBuffer, slots: readonly ThreadSlot[]) {
-    if (sab.byteLength !== slots.length * 4) throw new RangeError('thread status size does not match the thread list');
-    this.#states = new Int32Array(sab);
+    if (sab.byteLength !== slots.length * 8) throw new RangeError('thread status size does not match the thread list');
+    this.#states = new Int32Array(sab, 0, slots.length);
+    this.#restarts = new Int32Array(sab, slots.length * 4, slots.length);
     this.slots = slots;
+  }
+
+  /** Counts one restart of the named thread. */
+  restarted(name: string): void {
+    Atomics.add(this.#restarts, this.#slot(name), 1);
+  }
+
+  /** Restart counts by slot name. */
+  restarts(): Record<string, number> {
+    const out: Record<string, number> = {};
+    this.slots.forEach((s, i) => (out[s.name] = Atomics.load(this.#restarts, i)));
+    return out;
   }
 
   set(name: string, state: ThreadState): void {

@@ -26,7 +26,7 @@ export function registerRestRoutes(app: TemplatedApp, d: RestDeps): void {
   app.get('/readyz', (res) => {
     const threads = d.status.snapshot();
     const ready = !d.draining() && d.status.allReady();
-    json(res, ready ? 200 : 503, { status: ready ? 'ready' : 'not_ready', thread: d.thread, threads });
+    json(res, ready ? 200 : 503, { status: ready ? 'ready' : 'not_ready', thread: d.thread, threads, restarts: d.status.restarts() });
   });
 
   app.get('/v1/symbols', (res) => {

@@ -20,6 +20,8 @@ test('a crashed shard is restarted with its state: seq keeps increasing and clie
     server.worker(shard)!.postMessage({ type: 'fault' });
     await until(() => server.restarts()[shard] === 1, 5000, 'restart counted');
     await until(() => server.threads()[shard] === 'ready', 5000, 'shard ready again');
+    const ready = (await (await fetch(`http://127.0.0.1:${server.port}/readyz`)).json()) as { restarts: Record<string, number> };
+    assert.equal(ready.restarts[shard], 1, '/readyz reports the restart');
 
     injectTrades(server, [symbol], 121, 1);
     const after = await c.next<QuoteMessage>((m) => m.type === 'quote' && m.last === 121);
