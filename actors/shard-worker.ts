@@ -16,7 +16,6 @@ export interface ShardWorkerData extends WorkerBaseData {
 /** Supervisor → shard messages. */
 export type ShardCommand =
   | { readonly type: 'attach-gateway'; readonly gateway: number; readonly port: MessagePort }
-  | { readonly type: 'detach-gateway'; readonly gateway: number }
   | { readonly type: 'stop' }
   | { readonly type: 'fault' };
 
@@ -54,10 +53,6 @@ parentPort!.on('message', (cmd: ShardCommand) => {
     case 'attach-gateway':
       gateways.get(cmd.gateway)?.close();
       gateways.set(cmd.gateway, cmd.port);
-      break;
-    case 'detach-gateway':
-      gateways.get(cmd.gateway)?.close();
-      gateways.delete(cmd.gateway);
       break;
     case 'stop':
       stop();

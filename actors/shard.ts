@@ -7,14 +7,12 @@ import {
   barMessage,
   encodeFrame,
   quoteMessage,
-  type BarFields,
   type Clock,
   type InterestTable,
   type ServerMessage,
   type SymbolDirectory,
   type Trade,
   type Universe,
-  type WireFormat,
 } from '../core/index.js';
 import { TickerActor } from './ticker-actor.js';
 import type { QuoteTable } from './quote-table.js';
@@ -39,8 +37,6 @@ export interface ShardStats {
   /** Ticks whose actor threw; the actor was resumed (supervision choice: resume). */
   actorErrors: number;
   flushes: number;
-  framesPerFlush: number;
-  lastFlushMs: number;
 }
 
 /**
@@ -56,7 +52,7 @@ export interface ShardStats {
  */
 export class Shard {
   readonly index: number;
-  readonly stats: ShardStats = { ticks: 0, misrouted: 0, actorErrors: 0, flushes: 0, framesPerFlush: 0, lastFlushMs: 0 };
+  readonly stats: ShardStats = { ticks: 0, misrouted: 0, actorErrors: 0, flushes: 0 };
   readonly #o: ShardOptions;
   /** actors[slot]; slot order = directory.symbolsOf[shard]. */
   readonly #actors: TickerActor[];
@@ -110,7 +106,6 @@ export class Shard {
    */
   flush(copies: number): ArrayBuffer[] {
     const { clock, table, universe } = this.#o;
-    const started = performance.now();
     const now = clock.now();
     const w = this.#writer;
     table.beginWrite();
@@ -122,34 +117,33 @@ export class Shard {
         const id = a.symbolId;
         const symbol = universe.symbol(id);
         const ta = a.record[Q.arrival];
-        const trades = this.#wanted(id, FrameKind.trades) ? this.#trades(a) : null;
-        const closedBars: BarFields[] = a.closedBars.length ? [...a.closedBars] : [];
+        const quoteFormats = this.#formats(id, FrameKind.quote);
+        const tradeFormats = this.#formats(id, FrameKind.trades);
+        const barFormats = this.#formats(id, FrameKind.bar);
+        // Read before markFlushed(), which clears them (it replaces closedBars, so this reference stays intact).
+        const trades = tradeFormats ? this.#trades(a) : null;
+        const closedBars = a.closedBars;
         const barChanged = a.pendingTradeCount > 0;
         const seq = a.markFlushed(now);
         table.writeRecord(slot, a.record);
-        if (this.#wanted(id, FrameKind.quote)) this.#add(id, FrameKind.quote, seq, quoteMessage(symbol, a.record, now, ta));
-        if (trades && trades.length) this.#add(id, FrameKind.trades, seq, { type: 'trades', symbol, seq, ts: now, ta, trades });
-        if (!this.#wanted(id, FrameKind.bar)) continue;
-        for (const bar of closedBars) this.#add(id, FrameKind.bar, seq, barMessage(symbol, seq, now, bar, true));
-        if (barChanged) {
-          const bar = barFields(a.record);
-          if (bar) this.#add(id, FrameKind.bar, seq, barMessage(symbol, seq, now, bar, false));
-        }
+        if (quoteFormats) this.#add(id, FrameKind.quote, seq, quoteFormats, quoteMessage(symbol, a.record, now, ta));
+        if (trades && trades.length) this.#add(id, FrameKind.trades, seq, tradeFormats, { type: 'trades', symbol, seq, ts: now, ta, trades });
+        if (!barFormats) continue;
+        for (const bar of closedBars) this.#add(id, FrameKind.bar, seq, barFormats, barMessage(symbol, seq, now, bar, true));
+        const bar = barChanged ? barFields(a.record) : null;
+        if (bar) this.#add(id, FrameKind.bar, seq, barFormats, barMessage(symbol, seq, now, bar, false));
       }
     } finally {
       table.endWrite();
     }
     this.stats.flushes++;
-    this.stats.framesPerFlush = w.count;
-    const out = w.finish(this.index, now, copies);
-    this.stats.lastFlushMs = performance.now() - started;
-    return out;
+    return w.finish(this.index, now, copies);
   }
 
-  /** Whether any gateway has a subscriber for this symbol and kind, in either format. */
-  #wanted(id: number, kind: FrameKind): boolean {
+  /** The wire formats any gateway has a subscriber for, for this symbol and kind: JSON | MSGPACK bits, 0 = none. */
+  #formats(id: number, kind: FrameKind): number {
     const interest = this.#o.interest;
-    return interest.wants(id, kind, 'json') || interest.wants(id, kind, 'msgpack');
+    return (interest.wants(id, kind, 'json') ? JSON_BIT : 0) | (interest.wants(id, kind, 'msgpack') ? MSGPACK_BIT : 0);
   }
 
   #trades(a: TickerActor): Trade[] {
@@ -160,14 +154,13 @@ export class Shard {
     return out;
   }
 
-  /** Encodes `m` once per wire format that has a subscriber and appends it to the batch. */
-  #add(id: number, kind: FrameKind, seq: number, m: ServerMessage): void {
-    const interest = this.#o.interest;
-    const json = interest.wants(id, kind, 'json') ? (encodeFrame('json', m) as string) : null;
-    const pack = interest.wants(id, kind, 'msgpack') ? (encodeFrame('msgpack', m) as Uint8Array) : null;
-    if (json === null && pack === null) return;
+  /** Encodes `m` once per wire format in `formats` and appends it to the batch. */
+  #add(id: number, kind: FrameKind, seq: number, formats: number, m: ServerMessage): void {
+    const json = formats & JSON_BIT ? (encodeFrame('json', m) as string) : null;
+    const pack = formats & MSGPACK_BIT ? (encodeFrame('msgpack', m) as Uint8Array) : null;
     this.#writer.add(id, kind, seq, json, pack);
   }
 }
 
-export type { WireFormat };
+const JSON_BIT = 1;
+const MSGPACK_BIT = 2;

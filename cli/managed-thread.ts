@@ -27,7 +27,7 @@ export interface ManagedThreadOptions {
  */
 export class ManagedThread {
   readonly name: string;
-  restarts = 0;
+  #restarts = 0;
   #worker: Worker | undefined;
   #stopping = false;
   #delay: number;
@@ -85,9 +85,9 @@ export class ManagedThread {
     if (Date.now() - this.#startedAt > 60_000) this.#delay = o.backoffMs;
     const delay = this.#delay;
     this.#delay = Math.min(o.backoffMaxMs, Math.max(1, this.#delay * 2));
-    this.restarts++;
+    this.#restarts++;
     o.onRestart?.(o.name);
-    o.log.error({ thread: o.name, code, restarts: this.restarts, delayMs: delay }, 'thread exited unexpectedly; restarting');
+    o.log.error({ thread: o.name, code, restarts: this.#restarts, delayMs: delay }, 'thread exited unexpectedly; restarting');
     o.onCrash?.(code);
     this.#restartTimer = setTimeout(() => {
       if (!this.#stopping) this.start(true);

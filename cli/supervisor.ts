@@ -211,9 +211,8 @@ export async function startServer(config: Config, log: Logger = createLogger(con
   }
   // Without NATS the ingest thread is ready at once. With NATS it waits for the
   // server: the gateways already serve (with /readyz at 503) and the process
-  // stays stoppable, so don't block start-up on it.
-  // Settles either way: an ingest thread that ends first (stopped while it waited for NATS,
-  // or crashed and being restarted) is logged, not an unhandled rejection.
+  // stays stoppable, so start-up does not block on it. ingestReady settles
+  // either way: an ingest thread that ends first is logged, not an unhandled rejection.
   const ingestReady = once(ingest.start(), 'message').then(
     () => undefined,
     (err: Error) => log.warn({ err: err.message }, 'ingest ended before it was ready'),
@@ -239,7 +238,7 @@ export async function startServer(config: Config, log: Logger = createLogger(con
     },
     universe,
     log,
-    restarts: () => Object.fromEntries(all().map((t) => [t.name, t.restarts])),
+    restarts: () => status.restarts(),
     threads: () => status.snapshot(),
     inject: (records, count) => ingest.post({ type: 'inject', records, count } satisfies IngestCommand),
     ready: () => ingestReady,

@@ -7,6 +7,8 @@ export interface Publisher {
 }
 
 interface Bucket {
+  readonly symbolId: number;
+  readonly throttle: number;
   refs: number;
   lastSent: number;
   /** Latest frame not yet sent because the throttle window was still open. */
@@ -42,7 +44,7 @@ export class Fanout {
   /** symbolId → throttle ms → bucket. */
   readonly #buckets = new Map<number, Map<number, Bucket>>();
   /** Buckets holding a pending frame. */
-  readonly #pending = new Set<{ symbolId: number; throttle: number; bucket: Bucket }>();
+  readonly #pending = new Set<Bucket>();
 
   constructor(app: Publisher, topics: Topics, clock: Clock) {
     this.#app = app;
@@ -50,7 +52,7 @@ export class Fanout {
     this.#clock = clock;
   }
 
-  /** Publishes every frame of a batch; returns the symbols that got a quote. */
+  /** Publishes every frame of a batch. */
   onBatch(buffer: ArrayBuffer): void {
     this.stats.batches++;
     readFrameBatch(buffer, this.#publishEntry);
@@ -67,14 +69,14 @@ export class Fanout {
       if (now - b.lastSent >= throttle) {
         b.lastSent = now;
         b.pendingJson = b.pendingPack = null;
+        this.#pending.delete(b);
         this.stats.throttledPublishes++;
         this.#publish(e.symbolId, FrameKind.quote, throttle, e.json, e.pack);
       } else {
         // Copy: the batch buffer is released after this call.
-        const first = b.pendingJson === null && b.pendingPack === null;
         b.pendingJson = e.json.length ? e.json.slice() : null;
         b.pendingPack = e.pack.length ? e.pack.slice() : null;
-        if (first) this.#pending.add({ symbolId: e.symbolId, throttle, bucket: b });
+        this.#pending.add(b);
       }
     }
   };
@@ -83,18 +85,13 @@ export class Fanout {
   tick(): void {
     if (this.#pending.size === 0) return;
     const now = this.#clock.now();
-    for (const p of this.#pending) {
-      const b = p.bucket;
-      if (b.pendingJson === null && b.pendingPack === null) {
-        this.#pending.delete(p);
-        continue;
-      }
-      if (now - b.lastSent < p.throttle) continue;
+    for (const b of this.#pending) {
+      if (now - b.lastSent < b.throttle) continue;
       b.lastSent = now;
       this.stats.throttledPublishes++;
-      this.#publish(p.symbolId, FrameKind.quote, p.throttle, b.pendingJson ?? EMPTY, b.pendingPack ?? EMPTY);
+      this.#publish(b.symbolId, FrameKind.quote, b.throttle, b.pendingJson ?? EMPTY, b.pendingPack ?? EMPTY);
       b.pendingJson = b.pendingPack = null;
-      this.#pending.delete(p);
+      this.#pending.delete(b);
     }
   }
 
@@ -104,7 +101,7 @@ export class Fanout {
     if (!m) this.#buckets.set(symbolId, (m = new Map()));
     const b = m.get(throttle);
     if (b) b.refs++;
-    else m.set(throttle, { refs: 1, lastSent: 0, pendingJson: null, pendingPack: null });
+    else m.set(throttle, { symbolId, throttle, refs: 1, lastSent: 0, pendingJson: null, pendingPack: null });
   }
 
   releaseThrottle(symbolId: number, throttle: number): void {
@@ -114,7 +111,7 @@ export class Fanout {
     if (--b.refs > 0) return;
     m.delete(throttle);
     if (m.size === 0) this.#buckets.delete(symbolId);
-    for (const p of this.#pending) if (p.bucket === b) this.#pending.delete(p);
+    this.#pending.delete(b);
   }
 
   #publish(symbolId: number, kind: FrameKind, throttle: number, json: Uint8Array, pack: Uint8Array): void {

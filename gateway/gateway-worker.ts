@@ -22,7 +22,6 @@ export interface GatewayWorkerData extends WorkerBaseData {
 /** Supervisor → gateway messages. */
 export type GatewayCommand =
   | { readonly type: 'attach-shard'; readonly shard: number; readonly port: MessagePort }
-  | { readonly type: 'detach-shard'; readonly shard: number }
   | { readonly type: 'drain' }
   | { readonly type: 'force-stop' }
   | { readonly type: 'fault' }
@@ -33,7 +32,6 @@ export type GatewayCommand =
 export type GatewayEvent =
   | { readonly type: 'listening'; readonly port: number }
   | { readonly type: 'listen-failed'; readonly host: string; readonly port: number }
-  | { readonly type: 'drained' }
   | { readonly type: 'quarantine'; readonly id: number; readonly request: QuarantineRequest }
   | { readonly type: 'stats'; readonly id: number; readonly stats: unknown };
 
@@ -88,10 +86,6 @@ parentPort!.on('message', (cmd: GatewayCommand) => {
       shards.set(cmd.shard, cmd.port);
       cmd.port.on('message', (buf: ArrayBuffer) => gate.push(buf));
       break;
-    case 'detach-shard':
-      shards.get(cmd.shard)?.close();
-      shards.delete(cmd.shard);
-      break;
     case 'drain':
       drain();
       break;
@@ -117,8 +111,9 @@ parentPort!.on('message', (cmd: GatewayCommand) => {
 /**
  * Graceful drain: stop accepting (close the listen socket), tell every client
  * to reconnect elsewhere (4000 + jittered delay hint), wait for the sockets to
- * close, then end this thread. The listen socket must be closed before the
- * process exits (libuv aborts otherwise), so the supervisor waits for 'drained'.
+ * close, then end this thread. Every socket must be closed before the thread
+ * ends (libuv aborts otherwise, see uws.ts), so the supervisor waits for this
+ * thread to exit before it stops the others.
  */
 function drain(): void {
   if (draining) return;
@@ -133,7 +128,6 @@ function drain(): void {
     clearInterval(housekeeping);
     for (const p of shards.values()) p.close();
     log.info({ stats: stream.stats }, 'gateway drained');
-    post({ type: 'drained' });
     exit(0, 'drained');
   }, 10);
 }

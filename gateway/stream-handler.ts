@@ -1,5 +1,6 @@
 import {
   BourseError,
+  DEFAULT_PARSE_LIMITS,
   ERRORS,
   FrameKind,
   SUBPROTOCOL_JSON,
@@ -15,6 +16,7 @@ import {
   type ErrorCode,
   type ErrorSpec,
   type InterestTable,
+  type ParseLimits,
   type Logger,
   type ServerMessage,
   type Universe,
@@ -100,11 +102,13 @@ export class StreamHandler {
     snapshotsSent: 0,
   };
   readonly #d: StreamDeps;
+  readonly #limits: ParseLimits;
   #nextId = 1;
   #draining = false;
 
   constructor(deps: StreamDeps) {
     this.#d = deps;
+    this.#limits = { ...DEFAULT_PARSE_LIMITS, maxSymbols: deps.config.maxSubscriptions };
   }
 
   behavior(): WebSocketBehavior<Conn> {
@@ -137,7 +141,8 @@ export class StreamHandler {
   }
 
   /**
-   * Graded slow-consumer policy, run every flush interval. Over the soft limit
+   * Graded slow-consumer policy, run on the gateway's housekeeping timer
+   * (every ~100 ms; gateway-worker.ts). Over the soft limit
    * a socket leaves its quote topics (its conflated quotes are skipped, trades
    * and bars keep flowing); once drained below half the soft limit it rejoins
    * and gets a fresh snapshot of what it missed; over the hard limit it is
@@ -147,6 +152,7 @@ export class StreamHandler {
     const { backpressureSoftBytes: soft, backpressureHardBytes: hard } = this.#d.config;
     for (const ws of this.sockets) {
       const conn = ws.getUserData();
+      if (conn.closed) continue; // already ended by us; nothing more to decide until its close callback runs
       const buffered = ws.getBufferedAmount();
       if (buffered > hard) {
         this.stats.slowConsumerCloses++;
@@ -253,7 +259,7 @@ export class StreamHandler {
       } catch (err) {
         throw new BourseError('malformed_frame', `cannot decode frame: ${(err as Error).message}`.slice(0, 200));
       }
-      msg = parseClientMessage(raw, { maxSymbols: config.maxSubscriptions, maxThrottleMs: 60_000 });
+      msg = parseClientMessage(raw, this.#limits);
     } catch (err) {
       return this.#reject(ws, err);
     }

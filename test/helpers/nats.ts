@@ -4,6 +4,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
+import { after, before } from 'node:test';
 import { connect, type JetStreamManager, type NatsConnection } from 'nats';
 import { ensureStreams, type MarketStreamsConfig } from '../../ingest/jetstream/market-stream.js';
 
@@ -166,4 +167,40 @@ export async function eventually(cond: () => boolean | Promise<boolean>, ms = 10
     if (Date.now() > end) throw new Error(`timed out after ${ms} ms waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 20));
   }
+}
+
+/**
+ * A node:test suite's NATS: connects before the tests, and after them runs
+ * every deferred cleanup (newest first) and closes. `streams()` makes uniquely
+ * named test streams that are deleted at the end.
+ */
+export interface NatsSuite {
+  readonly nats: NatsFixture;
+  streams(): Promise<TestStreams>;
+  defer(fn: () => Promise<unknown> | void): void;
+}
+
+export function natsSuite(): NatsSuite {
+  let fixture: NatsFixture | undefined;
+  const cleanup: (() => Promise<unknown> | void)[] = [];
+  before(async () => {
+    fixture = await natsFixture();
+  });
+  after(async () => {
+    for (const fn of cleanup.reverse()) await fn();
+    await fixture?.close();
+  });
+  const suite: NatsSuite = {
+    get nats() {
+      if (!fixture) throw new Error('natsSuite: used before its before() hook ran');
+      return fixture;
+    },
+    async streams() {
+      const s = await testStreams(suite.nats.jsm);
+      cleanup.push(() => s.delete());
+      return s;
+    },
+    defer: (fn) => void cleanup.push(fn),
+  };
+  return suite;
 }

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import { nanos } from 'nats';
 import { SymbolDirectory, TickField, TickKind, Universe, systemClock, type Tick } from '../../../core/index.js';
 import { TickRing } from '../../../actors/tick-ring.js';
@@ -8,31 +8,18 @@ import { RingAppliedTracker } from '../../../ingest/jetstream/applied-tracker.js
 import { JetStreamPublisher } from '../../../ingest/jetstream/jetstream-publisher.js';
 import { JetStreamQuarantineStore } from '../../../ingest/jetstream/jetstream-quarantine-store.js';
 import { MarketConsumer, ensureMarketConsumer, type MarketConsumerOptions } from '../../../ingest/jetstream/market-consumer.js';
-import { eventually, natsFixture, testStreams, type NatsFixture, type TestStreams } from '../../helpers/nats.js';
+import { eventually, natsSuite, type TestStreams } from '../../helpers/nats.js';
 import { sleep, tickRecords } from '../../helpers/server.js';
 import { FakeShards } from './fake-shards.js';
 
 const universe = new Universe([...Array.from({ length: 49 }, (_, i) => `S${i}`), 'BRK.B'].map((symbol) => ({ symbol, name: symbol, exchange: '' })));
 
-let nats: NatsFixture;
-const cleanup: (() => Promise<unknown> | void)[] = [];
-before(async () => {
-  nats = await natsFixture();
-});
-after(async () => {
-  for (const fn of cleanup.reverse()) await fn();
-  await nats.close();
-});
-
-async function streams(): Promise<TestStreams> {
-  const s = await testStreams(nats.jsm);
-  cleanup.push(() => s.delete());
-  return s;
-}
+const suite = natsSuite();
+const streams = (): Promise<TestStreams> => suite.streams();
 
 /** Publishes `n` ticks round-robin over the universe (trades and quotes alternating, price rising with i). */
 async function publish(s: TestStreams, n: number): Promise<void> {
-  const pub = new JetStreamPublisher({ nc: nats.nc, universe, prefix: s.prefix, stream: s.market });
+  const pub = new JetStreamPublisher({ nc: suite.nats.nc, universe, prefix: s.prefix, stream: s.market });
   const ticks: Partial<Tick>[] = Array.from({ length: n }, (_, i) => ({
     symbol: i % universe.size,
     kind: i % 3 === 0 ? TickKind.quote : TickKind.trade,
@@ -49,14 +36,14 @@ async function publish(s: TestStreams, n: number): Promise<void> {
 }
 
 async function consumer(s: TestStreams, o: Partial<MarketConsumerOptions> & Pick<MarketConsumerOptions, 'sink' | 'tracker'>): Promise<MarketConsumer> {
-  const quarantine = await JetStreamQuarantineStore.create(nats.nc, { stream: s.quarantine, prefix: s.qprefix });
-  const c = new MarketConsumer({ nc: nats.nc, stream: s.market, durable: s.durable, prefix: s.prefix, universe, quarantine, ...o });
+  const quarantine = await JetStreamQuarantineStore.create(suite.nats.nc, { stream: s.quarantine, prefix: s.qprefix });
+  const c = new MarketConsumer({ nc: suite.nats.nc, stream: s.market, durable: s.durable, prefix: s.prefix, universe, quarantine, ...o });
   await c.start();
-  cleanup.push(() => c.stop());
+  suite.defer(() => c.stop());
   return c;
 }
 
-const info = (s: TestStreams) => nats.jsm.consumers.info(s.market, s.durable);
+const info = (s: TestStreams) => suite.nats.jsm.consumers.info(s.market, s.durable);
 
 /** Per symbol, the source seqs must strictly increase in application order. */
 function assertPerSymbolOrder(ticks: readonly Tick[]): void {
@@ -109,7 +96,7 @@ test('with the real TickRouter and a small TickRing, ticks deferred to the route
     router.flushBacklog();
     ring.drain((v, o) => void applied.push(v[o + TickField.sourceSeq]), 200);
   }, 2);
-  cleanup.push(() => clearInterval(shard));
+  suite.defer(() => clearInterval(shard));
   const c = await consumer(s, { sink: router, tracker, batch: 500 });
 
   await eventually(async () => c.stats.acked === 3000 && (await info(s)).num_ack_pending === 0, 15_000, 'all acked');
@@ -133,7 +120,7 @@ test('flow control: fetching stops at maxUnacked while shards are behind, and re
   assert.ok((await info(s)).num_ack_pending <= 400);
 
   shards.autoDrain(5);
-  cleanup.push(() => shards.stop());
+  suite.defer(() => shards.stop());
   await eventually(async () => (await info(s)).num_ack_pending === 0 && c.stats.acked === 2000, 15_000, 'all acked');
   assert.equal(shards.all().length, 2000);
   assertPerSymbolOrder(shards.all());
@@ -142,9 +129,9 @@ test('flow control: fetching stops at maxUnacked while shards are behind, and re
 test('ensureMarketConsumer creates the durable, leaves it alone when unchanged, updates ack-wait and max-deliver in place', async () => {
   const s = await streams();
   const o = { stream: s.market, durable: s.durable, ackWaitMs: 5000, maxDeliver: 4, maxUnacked: 1000, deliverFrom: 'all' as const };
-  assert.equal(await ensureMarketConsumer(nats.jsm, o), 'created');
-  assert.equal(await ensureMarketConsumer(nats.jsm, o), 'unchanged');
-  assert.equal(await ensureMarketConsumer(nats.jsm, { ...o, ackWaitMs: 7000, maxDeliver: 6 }), 'updated');
+  assert.equal(await ensureMarketConsumer(suite.nats.jsm, o), 'created');
+  assert.equal(await ensureMarketConsumer(suite.nats.jsm, o), 'unchanged');
+  assert.equal(await ensureMarketConsumer(suite.nats.jsm, { ...o, ackWaitMs: 7000, maxDeliver: 6 }), 'updated');
   const c = (await info(s)).config;
   assert.deepEqual([c.ack_wait, c.max_deliver, c.max_ack_pending, c.ack_policy], [nanos(7000), 6, 2000, 'explicit']);
 });

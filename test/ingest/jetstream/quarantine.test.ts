@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import { Packr } from 'msgpackr';
 import { headers as natsHeaders } from 'nats';
 import { TickKind, Universe, type Tick } from '../../../core/index.js';
@@ -8,54 +8,41 @@ import { JetStreamQuarantineStore } from '../../../ingest/jetstream/jetstream-qu
 import { MarketConsumer, type MarketConsumerOptions } from '../../../ingest/jetstream/market-consumer.js';
 import { MemoryQuarantineStore, type QuarantineStore } from '../../../ingest/jetstream/quarantine.js';
 import { encodeTick } from '../../../ingest/jetstream/tick-codec.js';
-import { eventually, natsFixture, testStreams, type NatsFixture, type TestStreams } from '../../helpers/nats.js';
+import { eventually, natsSuite, type TestStreams } from '../../helpers/nats.js';
 import { tickRecords } from '../../helpers/server.js';
 import { FakeShards } from './fake-shards.js';
 
 const universe = new Universe(['AAPL', 'MSFT', 'NVDA', 'AMZN', 'STUCK'].map((symbol) => ({ symbol, name: symbol, exchange: '' })));
 const packr = new Packr({ useRecords: false, variableMapSize: true });
 
-let nats: NatsFixture;
-const cleanup: (() => Promise<unknown> | void)[] = [];
-before(async () => {
-  nats = await natsFixture();
-});
-after(async () => {
-  for (const fn of cleanup.reverse()) await fn();
-  await nats.close();
-});
-
-async function streams(): Promise<TestStreams> {
-  const s = await testStreams(nats.jsm);
-  cleanup.push(() => s.delete());
-  return s;
-}
+const suite = natsSuite();
+const streams = (): Promise<TestStreams> => suite.streams();
 
 async function store(s: TestStreams): Promise<JetStreamQuarantineStore> {
-  return JetStreamQuarantineStore.create(nats.nc, { stream: s.quarantine, prefix: s.qprefix });
+  return JetStreamQuarantineStore.create(suite.nats.nc, { stream: s.quarantine, prefix: s.qprefix });
 }
 
 async function consumer(s: TestStreams, o: Partial<MarketConsumerOptions> & Pick<MarketConsumerOptions, 'sink' | 'tracker'>): Promise<MarketConsumer> {
-  const c = new MarketConsumer({ nc: nats.nc, stream: s.market, durable: s.durable, prefix: s.prefix, universe, quarantine: await store(s), ...o });
+  const c = new MarketConsumer({ nc: suite.nats.nc, stream: s.market, durable: s.durable, prefix: s.prefix, universe, quarantine: await store(s), ...o });
   await c.start();
-  cleanup.push(() => c.stop());
+  suite.defer(() => c.stop());
   return c;
 }
 
 /** Publishes `n` good trades over AAPL..AMZN through the real publisher. */
 async function publishGood(s: TestStreams, n: number, price = 100): Promise<void> {
-  const pub = new JetStreamPublisher({ nc: nats.nc, universe, prefix: s.prefix, stream: s.market });
+  const pub = new JetStreamPublisher({ nc: suite.nats.nc, universe, prefix: s.prefix, stream: s.market });
   pub.accept(tickRecords(Array.from({ length: n }, (_, i): Partial<Tick> => ({ symbol: i % 4, kind: TickKind.trade, price: price + i, size: 1 }))), n);
   await pub.close();
   assert.equal(pub.stats.acked, n, pub.stats.lastError);
 }
 
-const info = (s: TestStreams) => nats.jsm.consumers.info(s.market, s.durable);
+const info = (s: TestStreams) => suite.nats.jsm.consumers.info(s.market, s.durable);
 const good = { v: 1, s: 'AAPL', k: 't', p: 190.5, z: 100, t: 1767621000000, n: 1 };
 
 test('poison pills of several kinds are quarantined and terminated while the good ticks behind them flow', async () => {
   const s = await streams();
-  const js = nats.nc.jetstream();
+  const js = suite.nats.nc.jetstream();
   const h = natsHeaders();
   h.set('traceparent', '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01');
   const poison: [string, Uint8Array, string][] = [
@@ -72,7 +59,7 @@ test('poison pills of several kinds are quarantined and terminated while the goo
   }
   const shards = new FakeShards(2);
   shards.autoDrain(5);
-  cleanup.push(() => shards.stop());
+  suite.defer(() => shards.stop());
   const c = await consumer(s, { sink: shards, tracker: shards });
 
   await eventually(async () => {
@@ -102,9 +89,9 @@ test('a message never applied is redelivered up to max-deliver, then quarantined
   const shards = new FakeShards(2, (id) => (id === stuck ? 1 : 0));
   shards.stallAt = (t) => t.symbol === stuck;
   shards.autoDrain(5);
-  cleanup.push(() => shards.stop());
+  suite.defer(() => shards.stop());
   await publishGood(s, 20);
-  const pub = new JetStreamPublisher({ nc: nats.nc, universe, prefix: s.prefix, stream: s.market });
+  const pub = new JetStreamPublisher({ nc: suite.nats.nc, universe, prefix: s.prefix, stream: s.market });
   pub.accept(tickRecords([{ symbol: stuck, kind: TickKind.trade, price: 777, size: 1 }]), 1);
   await pub.close();
   await publishGood(s, 20);
@@ -145,12 +132,12 @@ test('JetStream quarantine store: list, show, replay into MARKET (consumed again
 
   const shards = new FakeShards(1);
   shards.autoDrain(5);
-  cleanup.push(() => shards.stop());
+  suite.defer(() => shards.stop());
   const c = await consumer(s, { sink: shards, tracker: shards });
   assert.equal(await q.replay(ids[1]), true);
   await eventually(() => shards.all().length === 1, 5000, 'replayed tick applied');
   assert.deepEqual([shards.all()[0].price, shards.all()[0].sourceSeq], [420, 77]);
-  const inMarket = await nats.jsm.streams.getMessage(s.market, { last_by_subj: subject });
+  const inMarket = await suite.nats.jsm.streams.getMessage(s.market, { last_by_subj: subject });
   assert.equal(inMarket.header.get('traceparent'), 'tp-1');
   assert.equal(await q.show(ids[1]), undefined);
   assert.equal(await q.replay(ids[1]), false);
