@@ -202,19 +202,27 @@ export class MarketConsumer {
   }
 
   /**
-   * Stops fetching. With `drainMs` > 0 it first waits (up to that long) for
-   * routed messages to be applied and acked; whatever is still unacked then is
-   * left to JetStream to redeliver after ack-wait (to the next start).
+   * Stops fetching. With `drainMs` > 0 it first lets the pull in flight end by
+   * itself (up to its expiry, within `drainMs`), so messages the server has
+   * already delivered are routed rather than dropped with the iterator, then
+   * waits (within what is left of `drainMs`) for routed messages to be applied
+   * and acked. Whatever is still unacked then is left to JetStream to
+   * redeliver after ack-wait (to the next start).
    */
   async stop(opts: { drainMs?: number } = {}): Promise<void> {
     if (!this.#loop) return;
-    this.#running = false;
-    this.#iter?.stop();
-    this.#wake?.();
-    await this.#loop;
     const drainMs = opts.drainMs ?? 0;
+    const end = this.#o.clock.now() + drainMs;
+    this.#running = false;
+    this.#wake?.();
+    if (drainMs > 0 && this.#iter) {
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([this.#loop, new Promise((r) => (timer = setTimeout(r, Math.min(drainMs, this.#o.fetchExpiresMs + 500))))]);
+      clearTimeout(timer);
+    }
+    this.#iter?.stop();
+    await this.#loop;
     if (drainMs > 0) {
-      const end = this.#o.clock.now() + drainMs;
       while (this.unacked > 0 && this.#o.clock.now() < end) await this.#sleep(Math.min(this.#o.ackIntervalMs, end - this.#o.clock.now()), true);
     }
     this.#stopAckTimer?.();
@@ -250,7 +258,6 @@ export class MarketConsumer {
             // Route what arrived together: flush when nothing more is queued right now, or the batch is full.
             // (getPending() still counts the message being handled, hence ≤ 1.)
             if (iter.getPending() <= 1 || this.#batchMsgs.length === o.batch) this.#flush();
-            if (!this.#running) break;
           }
         } finally {
           this.#flush();
