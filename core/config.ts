@@ -24,7 +24,7 @@ interface Entry {
 
 export const FEEDS = ['simulator', 'replay', 'finnhub', 'alpaca', 'none'] as const;
 /** Variables whose values are secrets: never printed (`bourse config` shows them redacted). */
-export const SECRET_VARIABLES: readonly (keyof Config)[] = ['finnhubToken', 'alpacaKeyId', 'alpacaSecret', 'adminToken'];
+export const SECRET_VARIABLES: readonly (keyof Config)[] = ['finnhubToken', 'alpacaKeyId', 'alpacaSecret', 'adminToken', 'databaseUrl', 'authPrivateKey'];
 export const SIM_PROFILES = ['steady', 'open', 'news'] as const;
 export const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'] as const;
 
@@ -88,6 +88,24 @@ export interface Config {
   readonly alpacaUrl: string;
   /** Bearer token for /admin/*; unset = admin endpoints answer 404. */
   readonly adminToken: string | undefined;
+  /** Postgres URL; unset = PGlite (embedded Postgres) in DATA_DIR/pglite. */
+  readonly databaseUrl: string | undefined;
+  readonly dbPoolSize: number;
+  /** Run pending migrations at start. */
+  readonly migrateOnStart: boolean;
+  /** PEM (PKCS#8) RS256 signing key; unset = generated into DATA_DIR/auth on first start. */
+  readonly authPrivateKey: string | undefined;
+  readonly authIssuer: string;
+  readonly accessTokenTtlS: number;
+  readonly refreshTokenTtlS: number;
+  /** Whether a WebSocket without a token may stream public channels. */
+  readonly anonymousStream: boolean;
+  readonly loginRateLimit: number;
+  readonly apiRateLimit: number;
+  readonly maxDashboards: number;
+  readonly maxWatchlistSymbols: number;
+  readonly maxAlerts: number;
+  readonly barWriteIntervalMs: number;
 }
 
 const int = (min: number, max: number): Kind => ({ type: 'int', min, max });
@@ -122,6 +140,20 @@ export const CONFIG_TABLE: readonly Entry[] = [
   { env: 'INDICATOR_WINDOW', key: 'indicatorWindow', kind: int(2, 10_000), default: () => 20, doc: 'Trades in the moving-average window, and 1-minute returns in the volatility window.' },
   { env: 'LOG_LEVEL', key: 'logLevel', kind: { type: 'enum', values: LOG_LEVELS }, default: () => 'info', doc: 'Log level.' },
   { env: 'DATA_DIR', key: 'dataDir', kind: { type: 'string' }, default: () => './data', doc: 'Directory for local state.' },
+  { env: 'DATABASE_URL', key: 'databaseUrl', kind: { type: 'string' }, default: () => undefined, doc: 'Postgres URL (`postgres://user@host:5432/db`); unset = PGlite, embedded Postgres in `DATA_DIR/pglite` (secret).' },
+  { env: 'DB_POOL_SIZE', key: 'dbPoolSize', kind: int(1, 100), default: () => 10, doc: 'Postgres connections in the store thread\'s pool.' },
+  { env: 'MIGRATE_ON_START', key: 'migrateOnStart', kind: { type: 'bool' }, default: () => true, doc: 'Apply pending database migrations when the server starts (`bourse migrate` does it by hand).' },
+  { env: 'AUTH_PRIVATE_KEY', key: 'authPrivateKey', kind: { type: 'string' }, default: () => undefined, doc: 'RS256 signing key, PKCS#8 PEM; unset = generated into `DATA_DIR/auth/` on first start and kept (secret).' },
+  { env: 'AUTH_ISSUER', key: 'authIssuer', kind: { type: 'string' }, default: () => 'bourse', doc: 'JWT `iss` of access tokens.' },
+  { env: 'ACCESS_TOKEN_TTL_S', key: 'accessTokenTtlS', kind: int(30, 86_400), default: () => 900, doc: 'Access token lifetime in seconds.' },
+  { env: 'REFRESH_TOKEN_TTL_S', key: 'refreshTokenTtlS', kind: int(60, 365 * 86_400), default: () => 30 * 86_400, doc: 'Refresh token lifetime in seconds (rotated on every use).' },
+  { env: 'ANONYMOUS_STREAM', key: 'anonymousStream', kind: { type: 'bool' }, default: () => true, doc: 'Let WebSocket clients without a token stream public quotes, trades and bars.' },
+  { env: 'LOGIN_RATE_LIMIT', key: 'loginRateLimit', kind: int(1, 100_000), default: () => 10, doc: 'Login and register attempts per minute per IP and per email.' },
+  { env: 'API_RATE_LIMIT', key: 'apiRateLimit', kind: int(1, 1_000_000), default: () => 600, doc: 'REST requests per minute per investor (or per IP when anonymous).' },
+  { env: 'MAX_DASHBOARDS', key: 'maxDashboards', kind: int(1, 1000), default: () => 20, doc: 'Dashboards one investor may keep.' },
+  { env: 'MAX_WATCHLIST_SYMBOLS', key: 'maxWatchlistSymbols', kind: int(1, 10_000), default: () => 200, doc: 'Symbols in one dashboard\'s watchlist.' },
+  { env: 'MAX_ALERTS', key: 'maxAlerts', kind: int(1, 100_000), default: () => 200, doc: 'Alert rules one investor may keep.' },
+  { env: 'BAR_WRITE_INTERVAL_MS', key: 'barWriteIntervalMs', kind: int(10, 60_000), default: () => 1000, doc: 'Closed 1-minute bars are written to the database in batches at this interval.' },
   { env: 'NATS_URL', key: 'natsUrl', kind: { type: 'string' }, default: () => undefined, doc: 'NATS servers, comma-separated (`nats://127.0.0.1:4222`). Set: ticks flow feed → JetStream → ingest → shards with explicit acks. Unset: in-process.' },
   { env: 'NATS_MARKET_STREAM', key: 'natsMarketStream', kind: { type: 'string' }, default: () => 'MARKET', doc: 'JetStream stream for ticks.' },
   { env: 'NATS_QUARANTINE_STREAM', key: 'natsQuarantineStream', kind: { type: 'string' }, default: () => 'QUARANTINE', doc: 'JetStream stream for poison pills.' },
@@ -205,6 +237,9 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>> = p
   for (const [env, v] of [['FINNHUB_URL', c.finnhubUrl], ['ALPACA_URL', c.alpacaUrl]] as const) {
     if (!/^wss?:\/\/\S+$/.test(v)) fail(env, v, 'must be a ws:// or wss:// URL');
   }
+  if (c.databaseUrl !== undefined && !/^postgres(ql)?:\/\/\S+$/.test(c.databaseUrl)) fail('DATABASE_URL', '(redacted)', 'must be a postgres:// or postgresql:// URL');
+  if (c.authPrivateKey !== undefined && !c.authPrivateKey.includes('-----BEGIN PRIVATE KEY-----')) fail('AUTH_PRIVATE_KEY', '(redacted)', 'must be a PKCS#8 PEM (-----BEGIN PRIVATE KEY-----)');
+  if (c.refreshTokenTtlS <= c.accessTokenTtlS) fail('REFRESH_TOKEN_TTL_S', String(c.refreshTokenTtlS), 'must be longer than ACCESS_TOKEN_TTL_S');
   if (!STREAM_NAME.test(c.secStream)) fail('SEC_STREAM', c.secStream, 'must be 1–64 of A–Z a–z 0–9 _ -');
   if (!SUBJECT_PREFIX.test(c.secSubjectPrefix)) fail('SEC_SUBJECT_PREFIX', c.secSubjectPrefix, 'must be dot-separated tokens of A–Z a–z 0–9 _ -');
   if ([c.natsSubjectPrefix, c.natsQuarantinePrefix].includes(c.secSubjectPrefix)) fail('SEC_SUBJECT_PREFIX', c.secSubjectPrefix, 'must differ from the MARKET and QUARANTINE prefixes');

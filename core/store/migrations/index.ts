@@ -1,0 +1,16 @@
+import type { Migration, MigrationProvider } from 'kysely';
+import * as m0001 from './0001-initial.js';
+
+/**
+ * The one migration set, for Postgres and PGlite alike. Listed here rather
+ * than read from a folder so the compiled output and tests need no file
+ * scanning; names sort in the order they apply. Never edit a migration that
+ * has shipped: add the next one.
+ */
+export const MIGRATIONS: Readonly<Record<string, Migration>> = {
+  '0001-initial': m0001,
+};
+
+export const migrationProvider: MigrationProvider = {
+  getMigrations: async () => ({ ...MIGRATIONS }),
+};
