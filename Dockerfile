@@ -9,6 +9,7 @@ COPY core core
 COPY actors actors
 COPY gateway gateway
 COPY ingest ingest
+COPY domain domain
 COPY cli cli
 COPY bench bench
 COPY test test

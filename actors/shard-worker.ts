@@ -16,6 +16,7 @@ export interface ShardWorkerData extends WorkerBaseData {
 /** Supervisor → shard messages. */
 export type ShardCommand =
   | { readonly type: 'attach-gateway'; readonly gateway: number; readonly port: MessagePort }
+  | { readonly type: 'attach-store'; readonly port: MessagePort }
   | { readonly type: 'stop' }
   | { readonly type: 'fault' };
 

@@ -18,6 +18,8 @@ import type { GatewayCommand, GatewayEvent, GatewayWorkerData } from '../gateway
 import type { IngestCommand, IngestWorkerData } from '../ingest/ingest-worker.js';
 import { MarketSimulator } from '../ingest/market-simulator.js';
 import { resolveUniverse } from '../ingest/universe-source.js';
+import type { StoreCommand, StoreEvent, StoreWorkerData } from '../domain/store-worker.js';
+import type { StoreSecrets } from '../domain/modules.js';
 import { ManagedThread } from './managed-thread.js';
 
 /**
@@ -59,7 +61,7 @@ export interface ServerHandle {
  * between every shard and every gateway, restarts crashed threads with backoff
  * and owns graceful shutdown.
  */
-export async function startServer(config: Config, log: Logger = createLogger(config.logLevel, { thread: 'main' })): Promise<ServerHandle> {
+export async function startServer(config: Config, log: Logger = createLogger(config.logLevel, { thread: 'main' }), secrets: StoreSecrets = {}): Promise<ServerHandle> {
   const universe = await resolveUniverse(config);
   const directory = new SymbolDirectory(universe, config.shards);
   const companies = universe.companies;
@@ -108,6 +110,51 @@ export async function startServer(config: Config, log: Logger = createLogger(con
     w.postMessage({ type: 'quarantine', id: sid, request });
   };
 
+  /** A fresh RPC channel between the store and one gateway (both must be running). */
+  const connectStoreGateway = (g: number): void => {
+    const stw = store.worker;
+    const gw = gateways[g]?.worker;
+    if (!stw || !storeUp || !gw || !gatewayUp.get(g)) return;
+    const { port1, port2 } = new MessageChannel();
+    stw.postMessage({ type: 'attach-gateway', gateway: g, port: port1 } satisfies StoreCommand, [port1]);
+    gw.postMessage({ type: 'attach-store', port: port2 } satisfies GatewayCommand, [port2]);
+  };
+  /** A fresh channel between the store and one shard (alert rules in, firings and closed bars out). */
+  const connectStoreShard = (s: number): void => {
+    const stw = store.worker;
+    const sw = shards[s]?.worker;
+    if (!stw || !storeUp || !sw || !shardUp.get(s)) return;
+    const { port1, port2 } = new MessageChannel();
+    stw.postMessage({ type: 'attach-shard', shard: s, port: port1 } satisfies StoreCommand, [port1]);
+    sw.postMessage({ type: 'attach-store', port: port2 } satisfies ShardCommand, [port2]);
+  };
+  let storeUp = false;
+  const shardUp = new Map<number, boolean>();
+  let storeReady!: (e: StoreEvent) => void;
+  const storeStarted = new Promise<StoreEvent>((r) => (storeReady = r));
+  const store = new ManagedThread({
+    ...backoff,
+    name: 'store',
+    url: new URL('../domain/store-worker.js', import.meta.url),
+    workerData: (): StoreWorkerData => ({ config, companies, status: statusSab, secrets }),
+    onStart: (w) => {
+      storeUp = false;
+      w.on('message', (e: StoreEvent) => {
+        if (e.type === 'ready') {
+          storeUp = true;
+          status.set('store', ThreadState.ready);
+          for (let g = 0; g < G; g++) connectStoreGateway(g);
+          for (let s = 0; s < S; s++) connectStoreShard(s);
+        }
+        storeReady(e);
+      });
+    },
+    onCrash: () => {
+      storeUp = false;
+      status.set('store', ThreadState.down);
+    },
+  });
+
   /** A fresh channel between one shard and one gateway (both must be running). */
   const connect = (s: number, g: number): void => {
     const sw = shards[s]?.worker;
@@ -128,11 +175,17 @@ export async function startServer(config: Config, log: Logger = createLogger(con
         workerData: (): ShardWorkerData => ({ config, companies, shard: s, quoteTable: quoteTables[s], ring: rings[s], interest: interestSab, status: statusSab, prevClose }),
         onStart: (w) => {
           status.set(name, ThreadState.starting);
+          shardUp.set(s, false);
           w.once('message', () => {
+            shardUp.set(s, true);
             for (let g = 0; g < G; g++) connect(s, g);
+            connectStoreShard(s);
           });
         },
-        onCrash: () => status.set(name, ThreadState.down),
+        onCrash: () => {
+          shardUp.set(s, false);
+          status.set(name, ThreadState.down);
+        },
       }),
     );
   }
@@ -152,6 +205,7 @@ export async function startServer(config: Config, log: Logger = createLogger(con
           else if (e.type === 'listening') {
             gatewayUp.set(g, true);
             for (let s = 0; s < S; s++) connect(s, g);
+            connectStoreGateway(g);
             listening(e.port);
           } else if (e.type === 'listen-failed') {
             failed(new Error(`${name} cannot listen on ${e.host}:${e.port}`));
@@ -190,9 +244,20 @@ export async function startServer(config: Config, log: Logger = createLogger(con
     },
   });
 
-  // Shards first (they must be ready to take ticks), then gateway-0 (which
-  // resolves PORT=0), then the other gateways on the same port, then ingest.
-  await Promise.all(shards.map((t) => once(t.start(), 'message')));
+  // The store first (migrations must have run before anything is served), then
+  // shards (they must be ready to take ticks), then gateway-0 (which resolves
+  // PORT=0), then the other gateways on the same port, then ingest.
+  // (The store's migrations and the shards' start-up overlap.)
+  status.set('store', ThreadState.starting);
+  store.start();
+  const shardsStarted = Promise.all(shards.map((t) => once(t.start(), 'message')));
+  const storeStart = await storeStarted;
+  await shardsStarted;
+  if (storeStart.type === 'failed') {
+    await store.stopping();
+    await Promise.all(shards.map((t) => t.terminate()));
+    throw new Error(`the store did not start: ${storeStart.error}`);
+  }
   for (let g = 0; g < G; g++) {
     const listening = new Promise<number>((resolve, reject) => {
       gateways[g] = gatewayThread(
@@ -229,7 +294,7 @@ export async function startServer(config: Config, log: Logger = createLogger(con
   log.info({ port, gateways: G, shards: S, symbols: universe.size, feed: config.feed }, 'bourse ready');
 
   let stopped: Promise<void> | undefined;
-  const all = (): ManagedThread[] => [...gateways, ...shards, ingest];
+  const all = (): ManagedThread[] => [...gateways, ...shards, ingest, store];
   let statsId = 0;
 
   return {
@@ -290,7 +355,8 @@ export async function startServer(config: Config, log: Logger = createLogger(con
     // Ingest before shards: its consumer acks what the shards applied, so the
     // shards must still be there while it drains. Shards and ingest hold no
     // sockets, so terminate() is safe for them at the deadline.
-    for (const group of [[ingest], shards]) {
+    // The store last: shards hand it their final firings and closed bars as they stop.
+    for (const group of [[ingest], shards, [store]]) {
       const gone = Promise.all(
         group.map((t) => {
           const exited = t.stopping();

@@ -45,6 +45,13 @@ export const ERRORS = {
   unauthorized: { status: 401, retryable: false, message: 'missing or wrong credentials' },
   quarantine_unavailable: { status: 503, retryable: true, message: 'the quarantine needs NATS JetStream, configured and connected' },
   quarantine_entry_not_found: { status: 404, retryable: false, message: 'no quarantined message with that id' },
+  // REST API and the store thread.
+  invalid_body: { status: 400, retryable: false, message: 'request body is not valid JSON or does not match the schema' },
+  invalid_query: { status: 400, retryable: false, message: 'a query parameter is missing or invalid' },
+  invalid_cursor: { status: 400, retryable: false, message: 'cursor is not one this server issued' },
+  body_too_large: { status: 413, retryable: false, message: 'request body exceeds the maximum size' },
+  unsupported_media_type: { status: 415, retryable: false, message: 'request body must be application/json' },
+  store_unavailable: { status: 503, retryable: true, message: 'the store is starting, restarting or too slow; retry' },
   // Start-up.
   config_invalid: { status: 500, retryable: false, message: 'configuration is invalid' },
   // SEC sync (EDGAR).
@@ -75,17 +82,20 @@ export class BourseError extends Error {
   readonly code: ErrorCode;
   readonly status: number;
   readonly retryable: boolean;
+  /** Machine-readable specifics (e.g. which field failed validation); sent to clients as `details`. */
+  readonly details: unknown;
 
-  constructor(code: ErrorCode, message?: string, options?: ErrorOptions) {
+  constructor(code: ErrorCode, message?: string, options?: ErrorOptions, details?: unknown) {
     super(message ?? ERRORS[code].message, options);
     this.name = 'BourseError';
     this.code = code;
     this.status = ERRORS[code].status;
     this.retryable = ERRORS[code].retryable;
+    this.details = details;
   }
 
-  toJSON(): { code: ErrorCode; message: string } {
-    return { code: this.code, message: this.message };
+  toJSON(): { code: ErrorCode; message: string; details?: unknown } {
+    return this.details === undefined ? { code: this.code, message: this.message } : { code: this.code, message: this.message, details: this.details };
   }
 }
 

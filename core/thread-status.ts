@@ -7,7 +7,7 @@
 export const ThreadState = { down: 0, starting: 1, ready: 2, draining: 3 } as const;
 export type ThreadState = (typeof ThreadState)[keyof typeof ThreadState];
 
-export type ThreadRole = 'gateway' | 'shard' | 'ingest' | 'dependency';
+export type ThreadRole = 'gateway' | 'shard' | 'ingest' | 'store' | 'dependency';
 
 export interface ThreadSlot {
   readonly name: string;
@@ -75,12 +75,13 @@ export class ThreadStatus {
   }
 }
 
-/** Slot names: gateway-0.., shard-0.., ingest, then the configured dependencies (e.g. nats). */
+/** Slot names: gateway-0.., shard-0.., ingest, store, then the configured dependencies (e.g. nats). */
 export function threadSlots(gateways: number, shards: number, dependencies: readonly string[] = []): ThreadSlot[] {
   return [
     ...Array.from({ length: gateways }, (_, i) => ({ name: `gateway-${i}`, role: 'gateway' as const, index: i })),
     ...Array.from({ length: shards }, (_, i) => ({ name: `shard-${i}`, role: 'shard' as const, index: i })),
     { name: 'ingest', role: 'ingest' as const, index: 0 },
+    { name: 'store', role: 'store' as const, index: 0 },
     ...dependencies.map((name, index) => ({ name, role: 'dependency' as const, index })),
   ];
 }

@@ -8,6 +8,7 @@ import { QuoteReader } from './quote-reader.js';
 import { registerRestRoutes } from './rest-routes.js';
 import { StreamHandler } from './stream-handler.js';
 import { Topics } from './topics.js';
+import { RpcClient, type RpcPush } from '../core/rpc.js';
 import { closeApp, closeListenSocket, createApp, listenPort, type us_listen_socket } from './uws.js';
 
 /** What the supervisor hands a gateway thread. */
@@ -22,6 +23,7 @@ export interface GatewayWorkerData extends WorkerBaseData {
 /** Supervisor → gateway messages. */
 export type GatewayCommand =
   | { readonly type: 'attach-shard'; readonly shard: number; readonly port: MessagePort }
+  | { readonly type: 'attach-store'; readonly port: MessagePort }
   | { readonly type: 'drain' }
   | { readonly type: 'force-stop' }
   | { readonly type: 'fault' }
@@ -45,6 +47,9 @@ const app = createApp();
 const fanout = new Fanout(app, topics, systemClock);
 const stream = new StreamHandler({ config, universe, reader, fanout, topics, interest, gateway: data.gateway, clock: systemClock, log });
 const shards = new Map<number, MessagePort>();
+/** The store thread (database, accounts, dashboards, alerts): RPC out, pushes in. */
+const storePushHandlers: ((p: RpcPush) => void)[] = [];
+const store = new RpcClient({ onPush: (p) => storePushHandlers.forEach((h) => h(p)) });
 const gate = new BatchGate(config.flushMs, () => shards.size, (batches) => {
   for (const b of batches) fanout.onBatch(b);
   fanout.tick();
@@ -85,6 +90,9 @@ parentPort!.on('message', (cmd: GatewayCommand) => {
       shards.get(cmd.shard)?.close();
       shards.set(cmd.shard, cmd.port);
       cmd.port.on('message', (buf: ArrayBuffer) => gate.push(buf));
+      break;
+    case 'attach-store':
+      store.attach(cmd.port);
       break;
     case 'drain':
       drain();
@@ -127,6 +135,7 @@ function drain(): void {
     clearInterval(check);
     clearInterval(housekeeping);
     for (const p of shards.values()) p.close();
+    store.close();
     log.info({ stats: stream.stats }, 'gateway drained');
     exit(0, 'drained');
   }, 10);

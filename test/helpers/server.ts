@@ -1,15 +1,30 @@
 import { loadConfig, createLogger, TICK_FIELDS, writeTick, TickKind, type Tick } from '../../core/index.js';
 import { startServer, type ServerHandle } from '../../cli/supervisor.js';
+import { emptyPostgresDatabase } from './db.js';
 
 /**
  * Starts a real Bourse (all threads) in this process on 127.0.0.1:0.
  * Defaults suit deterministic tests: no feed (ticks are injected), 2 gateways,
- * 2 shards, silent logs. Always stop() it (t.after / finally).
+ * 2 shards, silent logs, and a fresh Postgres database of its own (dropped by
+ * stop()) unless `env` names DATABASE_URL or a DATA_DIR (PGlite there).
+ * Always stop() it (t.after / finally).
  */
 export async function startTestServer(env: Record<string, string> = {}): Promise<ServerHandle> {
-  const config = loadConfig({ HOST: '127.0.0.1', PORT: '0', FEED: 'none', GATEWAY_THREADS: '2', SHARDS: '2', LOG_LEVEL: 'silent', UNIVERSE_SIZE: '200', ...env });
-  const server = await startServer(config, createLogger(config.logLevel, { thread: 'test-main' }));
+  const db = env.DATABASE_URL === undefined && env.DATA_DIR === undefined ? await emptyPostgresDatabase() : undefined;
+  const config = loadConfig({ HOST: '127.0.0.1', PORT: '0', FEED: 'none', GATEWAY_THREADS: '2', SHARDS: '2', LOG_LEVEL: 'silent', UNIVERSE_SIZE: '200', ...(db ? { DATABASE_URL: db.url } : {}), ...env });
+  let server: ServerHandle;
+  try {
+    server = await startServer(config, createLogger(config.logLevel, { thread: 'test-main' }));
+  } catch (err) {
+    await db?.drop();
+    throw err;
+  }
   await server.ready();
+  if (db) {
+    const stop = server.stop.bind(server);
+    let stopped: Promise<void> | undefined;
+    (server as { stop: () => Promise<void> }).stop = () => (stopped ??= stop().finally(() => db.drop()));
+  }
   return server;
 }
 

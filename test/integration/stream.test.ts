@@ -234,7 +234,7 @@ test('REST: quotes from the shared tables, symbol list, health and readiness, co
   assert.equal((await fetch(`${base}/healthz`)).status, 200);
   const ready = await fetch(`${base}/readyz`);
   assert.equal(ready.status, 200);
-  assert.deepEqual(Object.values((await json(ready)).threads), ['ready', 'ready', 'ready', 'ready', 'ready']);
+  assert.deepEqual((await json(ready)).threads, { 'gateway-0': 'ready', 'gateway-1': 'ready', 'shard-0': 'ready', 'shard-1': 'ready', ingest: 'ready', store: 'ready' });
   const missing = await fetch(`${base}/v2/whatever`);
   assert.equal(missing.status, 404);
   assert.equal((await json(missing)).error.code, 'not_found');

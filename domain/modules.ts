@@ -1,0 +1,16 @@
+import type { StoreContext, StoreModule } from './store-context.js';
+
+/** Secrets only the store thread holds. */
+export interface StoreSecrets {
+  /** PKCS#8 PEM of the RS256 signing key (access tokens). */
+  readonly signingKeyPem?: string;
+  readonly signingKeyId?: string;
+}
+
+/**
+ * Every domain module of the store thread, in start order. Each feature adds
+ * itself here (one line) and nowhere else in the thread's plumbing.
+ */
+export function storeModules(_ctx: StoreContext, _secrets: StoreSecrets): StoreModule[] {
+  return [];
+}
