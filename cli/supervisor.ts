@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { MessageChannel, type Worker } from 'node:worker_threads';
 import {
@@ -28,6 +29,8 @@ import { ManagedThread } from './managed-thread.js';
  * nursery to tens of MB, which is RSS that scales with threads, not clients.
  */
 const YOUNG_GEN_MB = Number(process.env.BOURSE_YOUNG_GEN_MB ?? 8);
+
+const VERSION = (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
 
 /** Records each shard's tick ring holds (96 B each): seconds of burst at 100k ticks/s. */
 const RING_RECORDS = 1 << 16;
@@ -196,7 +199,7 @@ export async function startServer(config: Config, log: Logger = createLogger(con
       ...backoff,
       name,
       url: new URL('../gateway/gateway-worker.js', import.meta.url),
-      workerData: (): GatewayWorkerData => ({ config, companies, gateway: g, port, quoteTables, interest: interestSab, status: statusSab }),
+      workerData: (): GatewayWorkerData => ({ config, companies, gateway: g, port, quoteTables, interest: interestSab, status: statusSab, version: VERSION }),
       onStart: (w) => {
         status.set(name, ThreadState.starting);
         gatewayUp.set(g, false);

@@ -1,5 +1,5 @@
 import { parentPort, workerData, type MessagePort } from 'node:worker_threads';
-import { systemClock, workerContext, type WorkerBaseData } from '../core/index.js';
+import { ThreadState, systemClock, workerContext, type WorkerBaseData } from '../core/index.js';
 import { serveRpc, type RpcHandler, type RpcPush } from '../core/rpc.js';
 import { migrateUp, openDatabase, pgliteDirOf } from '../core/store/database.js';
 import type { StoreContext, StoreModule } from './store-context.js';
@@ -20,7 +20,7 @@ export type StoreCommand =
 export type StoreEvent = { readonly type: 'ready'; readonly database: string } | { readonly type: 'failed'; readonly error: string };
 
 const data = workerData as StoreWorkerData;
-const { config, log, universe, directory } = workerContext(data, 'store');
+const { config, log, universe, directory, status } = workerContext(data, 'store');
 const gateways = new Map<number, MessagePort>();
 const shards = new Map<number, MessagePort>();
 const post = (e: StoreEvent): void => parentPort!.postMessage(e);
@@ -96,6 +96,7 @@ async function stop(close: () => Promise<void>): Promise<void> {
   }
   for (const p of [...gateways.values(), ...shards.values()]) p.close();
   await close();
+  status.set('store', ThreadState.down);
   log.info('store stopped');
   process.exit(0);
 }

@@ -9,6 +9,8 @@ import { registerRestRoutes } from './rest-routes.js';
 import { StreamHandler } from './stream-handler.js';
 import { Topics } from './topics.js';
 import { RpcClient, type RpcPush } from '../core/rpc.js';
+import { registerApi, refuseTokens } from './api-routes.js';
+import { inProcessRateLimit } from './in-process-rate-limit.js';
 import { closeApp, closeListenSocket, createApp, listenPort, type us_listen_socket } from './uws.js';
 
 /** What the supervisor hands a gateway thread. */
@@ -18,6 +20,8 @@ export interface GatewayWorkerData extends WorkerBaseData {
   readonly port: number;
   readonly quoteTables: readonly SharedArrayBuffer[];
   readonly interest: SharedArrayBuffer;
+  /** The server's version (OpenAPI document). */
+  readonly version: string;
 }
 
 /** Supervisor → gateway messages. */
@@ -69,6 +73,15 @@ registerAdminRoutes(app, {
       adminPending.set(id, resolve);
       post({ type: 'quarantine', id, request });
     }),
+});
+const api = registerApi(app, {
+  config,
+  universe,
+  log,
+  store,
+  authenticate: refuseTokens,
+  rateLimit: inProcessRateLimit(),
+  version: data.version,
 });
 registerRestRoutes(app, { universe, reader, status, clock: systemClock, thread: name, draining: () => draining });
 

@@ -71,5 +71,5 @@ test('graceful stop: clients get 4000 with a jittered reconnect hint, every thre
     assert.ok(hint.retryInMs >= 0 && hint.retryInMs < 3000);
   }
   assert.ok(new Set(closes.map((c) => c.reason)).size > 1, 'hints are jittered');
-  assert.deepEqual(Object.values(server.threads()), ['down', 'down', 'down', 'down', 'down']);
+  assert.deepEqual(Object.values(server.threads()), ['down', 'down', 'down', 'down', 'down', 'down'], 'gateways, shards, ingest and store all ended');
 });

@@ -1,0 +1,47 @@
+import type { Config, Logger, Universe } from '../core/index.js';
+import { BourseError } from '../core/index.js';
+import type { RpcClient } from '../core/rpc.js';
+import { HttpApi, type Principal } from './http-api.js';
+import { openApiDocument } from './openapi.js';
+import type { TemplatedApp } from './uws.js';
+
+/** What the REST API of one gateway thread is built from. */
+export interface ApiDeps {
+  readonly config: Config;
+  readonly universe: Universe;
+  readonly log: Logger;
+  /** The store thread (accounts, dashboards, alerts, notifications, bars). */
+  readonly store: RpcClient;
+  /** Verifies an access token (throws `unauthorized` / `token_expired`). */
+  readonly authenticate: (token: string) => Promise<Principal>;
+  /** One hit against a rate limit. */
+  readonly rateLimit: (key: string, limit: number, windowMs: number) => Promise<{ allowed: boolean; retryAfterMs: number }>;
+  readonly version: string;
+}
+
+/**
+ * Every /v1 REST route that goes through the framework (validation, auth,
+ * rate limits), one register call per feature, then /v1/openapi.json built
+ * from all of them.
+ */
+export function registerApi(app: TemplatedApp, d: ApiDeps): HttpApi {
+  const api = new HttpApi(app, {
+    authenticate: d.authenticate,
+    rateLimit: d.rateLimit,
+    limits: { loginPerMinute: d.config.loginRateLimit, apiPerMinute: d.config.apiRateLimit },
+    log: d.log,
+  });
+  // Feature routes (one line each).
+
+  let doc: string | undefined;
+  app.get('/v1/openapi.json', (res) => {
+    doc ??= JSON.stringify(openApiDocument(api.routes, { version: d.version }));
+    res.cork(() => res.writeHeader('content-type', 'application/json').writeHeader('cache-control', 'public, max-age=300').end(doc));
+  });
+  return api;
+}
+
+/** Until accounts are wired: every token is refused. */
+export const refuseTokens = async (): Promise<Principal> => {
+  throw new BourseError('unauthorized', 'accounts are not enabled on this server');
+};
