@@ -1,4 +1,5 @@
 import type { StoreContext, StoreModule } from './store-context.js';
+import { barsModule } from './bars.js';
 
 /** Secrets only the store thread holds. */
 export interface StoreSecrets {
@@ -11,6 +12,6 @@ export interface StoreSecrets {
  * Every domain module of the store thread, in start order. Each feature adds
  * itself here (one line) and nowhere else in the thread's plumbing.
  */
-export function storeModules(_ctx: StoreContext, _secrets: StoreSecrets): StoreModule[] {
-  return [];
+export function storeModules(ctx: StoreContext, _secrets: StoreSecrets): StoreModule[] {
+  return [barsModule(ctx)];
 }

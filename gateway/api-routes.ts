@@ -3,6 +3,7 @@ import { BourseError } from '../core/index.js';
 import type { RpcClient } from '../core/rpc.js';
 import { HttpApi, type Principal } from './http-api.js';
 import { openApiDocument } from './openapi.js';
+import { registerBarRoutes } from './bar-routes.js';
 import type { TemplatedApp } from './uws.js';
 
 /** What the REST API of one gateway thread is built from. */
@@ -32,6 +33,7 @@ export function registerApi(app: TemplatedApp, d: ApiDeps): HttpApi {
     log: d.log,
   });
   // Feature routes (one line each).
+  registerBarRoutes(api, d.store);
 
   let doc: string | undefined;
   app.get('/v1/openapi.json', (res) => {
