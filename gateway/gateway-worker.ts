@@ -11,6 +11,7 @@ import { Topics } from './topics.js';
 import { RpcClient, type RpcPush } from '../core/rpc.js';
 import { registerApi, refuseTokens } from './api-routes.js';
 import { inProcessRateLimit } from './in-process-rate-limit.js';
+import { loadStaticFiles, registerStaticRoutes } from './static-routes.js';
 import { closeApp, closeListenSocket, createApp, listenPort, type us_listen_socket } from './uws.js';
 
 /** What the supervisor hands a gateway thread. */
@@ -84,6 +85,7 @@ const api = registerApi(app, {
   version: data.version,
 });
 registerRestRoutes(app, { universe, reader, status, clock: systemClock, thread: name, draining: () => draining });
+registerStaticRoutes(app, loadStaticFiles());
 
 // Throttled quotes are due on flush boundaries; the slow-consumer sweep (one
 // native getBufferedAmount call per socket) runs every SWEEP_EVERY windows,
