@@ -1,0 +1,64 @@
+import type { Api } from './api.js';
+
+export const ALERT_KINDS = ['above', 'below', 'cross', 'pct_move', 'volume_spike'] as const;
+export type AlertKind = (typeof ALERT_KINDS)[number];
+
+export const KIND_LABEL: Record<AlertKind, string> = {
+  above: 'Price above',
+  below: 'Price below',
+  cross: 'Price crosses',
+  pct_move: '% move over window',
+  volume_spike: 'Volume spike (× average)',
+};
+
+export interface Alert {
+  readonly id: string;
+  readonly symbol: string;
+  readonly kind: AlertKind;
+  readonly price?: number | null;
+  readonly threshold?: number | null;
+  readonly windowMs?: number | null;
+  readonly status?: string;
+  readonly firedAt?: string | number | null;
+}
+
+export interface NewAlert {
+  readonly symbol: string;
+  readonly kind: AlertKind;
+  readonly value: number;
+  readonly windowMs?: number;
+}
+
+/** Price kinds carry `price`; the others a `threshold` (percent, or multiple of average volume). */
+export const isPriceKind = (k: AlertKind): boolean => k === 'above' || k === 'below' || k === 'cross';
+
+export async function listAlerts(api: Api): Promise<Alert[]> {
+  const r = await api.get<{ alerts?: Alert[]; items?: Alert[] } | Alert[]>('/v1/alerts');
+  const list = Array.isArray(r) ? r : (r.alerts ?? r.items ?? []);
+  return list.map((a) => ({ ...a, id: String(a.id) }));
+}
+
+export function createAlert(api: Api, a: NewAlert): Promise<unknown> {
+  const body = isPriceKind(a.kind) ? { symbol: a.symbol, kind: a.kind, price: a.value } : { symbol: a.symbol, kind: a.kind, threshold: a.value, ...(a.windowMs ? { windowMs: a.windowMs } : {}) };
+  return api.post('/v1/alerts', body);
+}
+
+export function deleteAlert(api: Api, id: string): Promise<unknown> {
+  return api.del(`/v1/alerts/${encodeURIComponent(id)}`);
+}
+
+export function describeAlert(a: Pick<Alert, 'kind' | 'price' | 'threshold' | 'symbol'>): string {
+  const v = a.price ?? a.threshold;
+  switch (a.kind) {
+    case 'above':
+      return `${a.symbol} above ${v}`;
+    case 'below':
+      return `${a.symbol} below ${v}`;
+    case 'cross':
+      return `${a.symbol} crosses ${v}`;
+    case 'pct_move':
+      return `${a.symbol} moves ${v}%`;
+    case 'volume_spike':
+      return `${a.symbol} volume ×${v}`;
+  }
+}
