@@ -69,7 +69,7 @@ export function DashboardTabs({ model }: { model: Model }) {
                   ✎
                 </button>
                 <button class="icon" aria-label={`Delete ${d.name}`} onClick={() => confirm(`Delete dashboard “${d.name}”?`) && void model.deleteDashboard(d.id)}>
-                  🗑
+                  ✕
                 </button>
               </span>
             )}
