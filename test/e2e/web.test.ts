@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Browser, Page } from 'playwright-core';
+import pg from 'pg';
 import type { ServerHandle } from '../../cli/supervisor.js';
 import { startTestServer } from '../helpers/server.js';
 import { emptyPostgresDatabase } from '../helpers/db.js';
@@ -45,6 +46,8 @@ test('web client end to end', { timeout: 240_000, skip: chromiumMissing() }, asy
     await db.drop();
     rmSync(dataDir, { recursive: true, force: true });
   });
+
+  await seedBarHistory(db.url, base, 'AAPL', 120);
 
   const missing = {
     auth: await absent(base, 'POST', '/v1/auth/register'),
@@ -137,6 +140,8 @@ test('web client end to end', { timeout: 240_000, skip: chromiumMissing() }, asy
     await page.waitForURL(`${base}/s/AAPL`);
     await page.waitForSelector('.chart canvas');
     await page.waitForFunction(() => /\d/.test(document.querySelector('.detail [data-field=last]')?.textContent ?? ''));
+    // The seeded history is long enough for every indicator.
+    await page.waitForFunction(() => /SMA 30 \d/.test(document.querySelector('.legend')?.textContent ?? '') && /Volatility.*\d+\.\d%/.test(document.querySelector('.legend')?.textContent ?? ''));
     await shot(page, 'detail');
     await page.click('a.back');
   });
@@ -199,6 +204,37 @@ test('web client end to end', { timeout: 240_000, skip: chromiumMissing() }, asy
 
   assert.deepEqual(pageErrors, [], 'no uncaught errors in the page');
 });
+
+/**
+ * Writes `minutes` closed 1-minute bars before the current minute into the
+ * server's database (a random walk ending near the live price), as if the
+ * server had been running: the chart's history comes from GET /v1/bars.
+ */
+async function seedBarHistory(url: string, base: string, symbol: string, minutes: number): Promise<void> {
+  let last: number | null = null;
+  for (let i = 0; i < 50 && last === null; i++) {
+    last = ((await (await fetch(`${base}/v1/quotes/${symbol}`)).json()) as { last: number | null }).last;
+    if (last === null) await new Promise((r) => setTimeout(r, 100));
+  }
+  assert.ok(last !== null, `no live price for ${symbol}`);
+  const now = Math.floor(Date.now() / 60_000) * 60_000;
+  const rows: unknown[][] = [];
+  let close = last;
+  for (let i = 1; i <= minutes; i++) {
+    const open = close * (1 + Math.sin(i * 1.7) * 0.002);
+    const high = Math.max(open, close) * 1.001;
+    const low = Math.min(open, close) * 0.999;
+    rows.push([symbol, new Date(now - i * 60_000), open, high, low, close, 1000 + ((i * 7919) % 5000), 10 + (i % 17)]);
+    close = open;
+  }
+  const c = new pg.Client({ connectionString: url });
+  await c.connect();
+  try {
+    for (const r of rows) await c.query('insert into bars_1m (symbol, start, open, high, low, close, volume, trades) values ($1, $2, $3, $4, $5, $6, $7, $8) on conflict do nothing', r);
+  } finally {
+    await c.end();
+  }
+}
 
 /** Whether the server lacks a route: the catch-all's 404 `not_found` / 405 `method_not_allowed` (not a 400/401 from a real handler). */
 async function absent(base: string, method: string, path: string): Promise<boolean> {
