@@ -80,7 +80,7 @@ export function Chart({ model, symbol }: { model: Model; symbol: string }) {
       if (first) requestAnimationFrame(() => (pending && !disposed && apply(pending), (pending = undefined)));
     });
     // The bar in progress comes with the snapshot; history comes from the API.
-    const offSnap = model.stream.on('snapshot', (m) => m.symbol === symbol && m.bar && apply({ t: m.bar.start, o: m.bar.open, h: m.bar.high, l: m.bar.low, c: m.bar.close, v: m.bar.volume }));
+    const offSnap = model.stream.on('snapshot', (m) => m.symbol === symbol && m.seq > 0 && m.bar && m.bar.start > 0 && apply({ t: m.bar.start, o: m.bar.open, h: m.bar.high, l: m.bar.low, c: m.bar.close, v: m.bar.volume }));
 
     model.api
       .get<{ bars: Bar[] }>(`/v1/bars/${encodeURIComponent(symbol)}?limit=500`)

@@ -66,7 +66,9 @@ export class QuoteBook {
     this.#listeners.clear();
   }
 
-  #apply(m: QuoteMessage | SnapshotMessage): void {
+  #apply(message: QuoteMessage | SnapshotMessage): void {
+    // seq 0: the symbol was never published; its zeros mean "unknown", not a price of 0.
+    const m = message.seq === 0 ? unknownFields(message) : message;
     const prev = this.#quotes.get(m.symbol);
     let history = prev?.history ?? [];
     if (m.last !== null && m.last !== history[history.length - 1]) {
@@ -95,4 +97,12 @@ export class QuoteBook {
     this.#dirty.clear();
     for (const fn of this.#listeners) fn(changed);
   }
+}
+
+const PRICE_FIELDS = ['last', 'lastSize', 'bid', 'ask', 'bidSize', 'askSize', 'open', 'high', 'low', 'prevClose', 'change', 'changePct', 'vwap', 'sma', 'ema', 'volatility'] as const;
+
+function unknownFields<M extends QuoteMessage | SnapshotMessage>(m: M): M {
+  const out: Record<string, unknown> = { ...m };
+  for (const f of PRICE_FIELDS) out[f] = null;
+  return out as M;
 }
