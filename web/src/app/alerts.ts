@@ -17,16 +17,20 @@ export interface Alert {
   readonly kind: AlertKind;
   readonly price?: number | null;
   readonly threshold?: number | null;
-  readonly windowMs?: number | null;
-  readonly status?: string;
-  readonly firedAt?: string | number | null;
+  readonly windowSec?: number | null;
+  /** `fired`: a once-only rule that fired. */
+  readonly state?: 'armed' | 'fired' | string;
+  readonly enabled?: boolean;
+  readonly fireCount?: number;
+  readonly lastFiredAt?: number | null;
 }
 
 export interface NewAlert {
   readonly symbol: string;
   readonly kind: AlertKind;
   readonly value: number;
-  readonly windowMs?: number;
+  /** pct_move / volume_spike: the window, seconds. */
+  readonly windowSec?: number;
 }
 
 /** Price kinds carry `price`; the others a `threshold` (percent, or multiple of average volume). */
@@ -39,7 +43,7 @@ export async function listAlerts(api: Api): Promise<Alert[]> {
 }
 
 export function createAlert(api: Api, a: NewAlert): Promise<unknown> {
-  const body = isPriceKind(a.kind) ? { symbol: a.symbol, kind: a.kind, price: a.value } : { symbol: a.symbol, kind: a.kind, threshold: a.value, ...(a.windowMs ? { windowMs: a.windowMs } : {}) };
+  const body = isPriceKind(a.kind) ? { symbol: a.symbol, kind: a.kind, price: a.value } : { symbol: a.symbol, kind: a.kind, threshold: a.value, windowSec: a.windowSec ?? 300 };
   return api.post('/v1/alerts', body);
 }
 

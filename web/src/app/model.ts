@@ -1,6 +1,6 @@
 import { QuoteBook, StreamClient, type StateChange } from '../stream/index.js';
 import { Api, ApiError } from './api.js';
-import { Auth, type Session } from './auth.js';
+import { Auth, tokenExpiry, type Session } from './auth.js';
 import { LocalDashboards, RemoteDashboards, type Dashboard, type DashboardStore } from './dashboards.js';
 import { listAlerts, createAlert, deleteAlert, type Alert, type NewAlert } from './alerts.js';
 import { describeNotification, followNotifications, listNotifications, type Notification } from './notifications.js';
@@ -45,6 +45,10 @@ export class Model {
     this.stream.on('error', (e) => {
       if (e.code !== 'unknown_symbol') this.toast(`Stream: ${e.message}`, 'error');
     });
+    this.stream.on('message', (m) => {
+      // Another device (or tab) changed the dashboards: show it at once.
+      if (m.type === 'dashboards' && this.auth.session) void this.#guard(async () => this.#setDashboards(await this.#store.list()));
+    });
     this.auth.subscribe((s) => this.#onSession(s));
     addEventListener('online', () => this.stream.reconnectNow());
   }
@@ -54,9 +58,21 @@ export class Model {
   }
 
   async start(): Promise<void> {
-    this.stream.connect();
     if (this.auth.session) await this.auth.accessToken(); // renew a stale token once, up front
+    this.stream.connect();
+    this.#scheduleRenewal();
     await this.#loadAccount();
+  }
+
+  #renewTimer: ReturnType<typeof setTimeout> | undefined;
+
+  /** Renews the access token a minute before it expires, so the stream (closed at expiry with 4003) and SSE stay up. */
+  #scheduleRenewal(): void {
+    clearTimeout(this.#renewTimer);
+    const s = this.auth.session;
+    if (!s) return;
+    const inMs = Math.max(5_000, tokenExpiry(s.accessToken) - Date.now() - 60_000);
+    this.#renewTimer = setTimeout(() => void this.auth.renew(), inMs);
   }
 
   // ---- session ----
@@ -72,9 +88,15 @@ export class Model {
 
   #onSession(s: Session | undefined): void {
     const wasRemote = this.#store instanceof RemoteDashboards;
-    if (!!s === wasRemote) return; // a token rotation, not a login/logout
+    if (!!s === wasRemote) {
+      // A token rotation: hand the open stream the new token before the old one expires.
+      if (s) this.stream.authenticate(s.accessToken);
+      this.#scheduleRenewal();
+      return;
+    }
     this.#store = s ? new RemoteDashboards(this.api) : new LocalDashboards();
     this.stream.reconnectNow(); // authenticate (or not) the stream
+    this.#scheduleRenewal();
     void this.#loadAccount();
   }
 

@@ -13,7 +13,7 @@ export function AlertForm({ model, symbol: fixed, suggest }: { model: Model; sym
     const v = Number(value);
     const sym = (fixed ?? symbol).trim().toUpperCase();
     if (!sym || !Number.isFinite(v) || value.trim() === '') return model.toast('Give a symbol and a number', 'error');
-    const ok = await model.addAlert({ symbol: sym, kind, value: v, ...(kind === 'pct_move' ? { windowMs: Number(windowMin) * 60_000 } : {}) });
+    const ok = await model.addAlert({ symbol: sym, kind, value: v, ...(isPriceKind(kind) ? {} : { windowSec: Math.round(Number(windowMin) * 60) }) });
     if (ok) setValue('');
   };
   return (
@@ -36,7 +36,7 @@ export function AlertForm({ model, symbol: fixed, suggest }: { model: Model; sym
         {isPriceKind(kind) ? 'Price' : kind === 'pct_move' ? 'Percent' : 'Multiple'}
         <input name="value" inputMode="decimal" value={value} required onInput={(e) => setValue((e.target as HTMLInputElement).value)} />
       </label>
-      {kind === 'pct_move' && (
+      {!isPriceKind(kind) && (
         <label>
           Window (min)
           <input name="window" inputMode="numeric" value={windowMin} onInput={(e) => setWindowMin((e.target as HTMLInputElement).value)} />

@@ -34,7 +34,7 @@ export function AlertsPage({ model }: { model: Model }) {
               {alerts.map((a) => (
                 <tr key={a.id} data-alert={a.id}>
                   <td>{describeAlert(a)}</td>
-                  <td>{a.status ?? (a.firedAt ? `fired ${when(a.firedAt)}` : 'armed')}</td>
+                  <td>{a.state === 'fired' || a.lastFiredAt ? `fired ${when(a.lastFiredAt)}` : 'armed'}</td>
                   <td>
                     <button class="icon" aria-label={`Delete alert ${describeAlert(a)}`} onClick={() => void model.removeAlert(a.id)}>
                       ×
@@ -54,7 +54,7 @@ export function AlertsPage({ model }: { model: Model }) {
           <ul class="notifications">
             {notes.map((n) => (
               <li key={n.id}>
-                {describeNotification(n)} <span class="muted small">{when(n.createdAt)}</span>
+                {describeNotification(n)} <span class="muted small">{when(n.firedAt ?? n.createdAt)}</span>
               </li>
             ))}
           </ul>

@@ -5,6 +5,7 @@ import { linkTo } from '../app/router.js';
 import { useLiveQuote } from './Watchlist.js';
 import { Chart } from './Chart.js';
 import { AlertForm } from './AlertForm.js';
+import { describeAlert } from '../app/alerts.js';
 
 /** One symbol: live quote, candlestick chart with indicators, and its alerts. */
 export function Detail({ model, symbol }: { model: Model; symbol: string }) {
@@ -46,7 +47,7 @@ export function Detail({ model, symbol }: { model: Model; symbol: string }) {
             <ul class="plain">
               {alerts.map((a) => (
                 <li>
-                  {a.kind} {a.price ?? a.threshold} <span class="muted small">{a.status ?? ''}</span>
+                  {describeAlert(a)} <span class="muted small">{a.state ?? ''}</span>
                   <button class="icon" aria-label="Delete alert" onClick={() => void model.removeAlert(a.id)}>
                     ×
                   </button>

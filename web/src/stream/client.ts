@@ -31,6 +31,8 @@ export interface StreamEvents {
   state: StateChange;
   /** Quotes were missed (the server skipped a lagging connection); a snapshot follows. */
   gap: { readonly symbol: string; readonly from: number; readonly to: number };
+  /** Any other server message (e.g. `authenticated`, `dashboards` pushes to an investor's sessions). */
+  message: { readonly type: string; readonly [field: string]: unknown };
 }
 
 export interface StreamOptions {
@@ -147,6 +149,15 @@ export class StreamClient extends Emitter<StreamEvents> {
       ws.close(1000, 'reconnecting');
     }
     void this.#open();
+  }
+
+  /**
+   * Re-authenticates the open connection with a fresh access token (`auth` op),
+   * so it is not closed at the old token's expiry. The next reconnect asks
+   * options.token again anyway.
+   */
+  authenticate(token: string): void {
+    if (this.#state === 'live') this.#send({ op: 'auth', token });
   }
 
   subscribe(symbols: readonly string[], channels: readonly Channel[] = ['quotes']): void {
@@ -301,6 +312,8 @@ export class StreamClient extends Emitter<StreamEvents> {
         return;
       case 'pong':
         return;
+      default:
+        this.emit('message', m as unknown as StreamEvents['message']);
     }
   }
 
