@@ -211,12 +211,13 @@ test('web client end to end', { timeout: 240_000, skip: chromiumMissing() }, asy
  * server had been running: the chart's history comes from GET /v1/bars.
  */
 async function seedBarHistory(url: string, base: string, symbol: string, minutes: number): Promise<void> {
-  let last: number | null = null;
-  for (let i = 0; i < 50 && last === null; i++) {
-    last = ((await (await fetch(`${base}/v1/quotes/${symbol}`)).json()) as { last: number | null }).last;
-    if (last === null) await new Promise((r) => setTimeout(r, 100));
+  let last = 0;
+  for (let i = 0; i < 100 && !(last > 0); i++) {
+    const q = (await (await fetch(`${base}/v1/quotes/${symbol}`)).json()) as { seq: number; last: number | null };
+    last = q.seq > 0 ? (q.last ?? 0) : 0;
+    if (!(last > 0)) await new Promise((r) => setTimeout(r, 100));
   }
-  assert.ok(last !== null, `no live price for ${symbol}`);
+  assert.ok(last > 0, `no live price for ${symbol}`);
   const now = Math.floor(Date.now() / 60_000) * 60_000;
   const rows: unknown[][] = [];
   let close = last;

@@ -1,6 +1,9 @@
-/** A small SVG line of recent prices; colour follows the direction over the window. */
-export function Sparkline({ values, width = 96, height = 28 }: { values: readonly number[]; width?: number; height?: number }) {
-  if (values.length < 2) return <svg class="spark" width={width} height={height} aria-hidden="true" />;
+export const SPARK_W = 96;
+export const SPARK_H = 28;
+
+/** Points of a polyline through `values`, scaled to the box. */
+export function sparkPoints(values: readonly number[], width = SPARK_W, height = SPARK_H): string {
+  if (values.length < 2) return '';
   let min = Infinity;
   let max = -Infinity;
   for (const v of values) {
@@ -9,11 +12,14 @@ export function Sparkline({ values, width = 96, height = 28 }: { values: readonl
   }
   const span = max - min || 1;
   const step = width / (values.length - 1);
-  const points = values.map((v, i) => `${(i * step).toFixed(1)},${(height - 2 - ((v - min) / span) * (height - 4)).toFixed(1)}`).join(' ');
-  const up = values[values.length - 1]! >= values[0]!;
-  return (
-    <svg class={`spark ${up ? 'up' : 'down'}`} width={width} height={height} viewBox={`0 0 ${width} ${height}`} aria-hidden="true">
-      <polyline points={points} fill="none" stroke="currentColor" stroke-width="1.5" />
-    </svg>
-  );
+  let out = '';
+  for (let i = 0; i < values.length; i++) out += `${(i * step).toFixed(1)},${(height - 2 - ((values[i]! - min) / span) * (height - 4)).toFixed(1)} `;
+  return out;
+}
+
+/** Redraws a row's sparkline in place (colour follows the direction over the window). */
+export function drawSparkline(svg: SVGSVGElement, values: readonly number[]): void {
+  svg.firstElementChild!.setAttribute('points', sparkPoints(values));
+  const dir = values.length < 2 ? '' : values[values.length - 1]! >= values[0]! ? 'up' : 'down';
+  if (svg.dataset.tone !== dir) svg.dataset.tone = dir;
 }

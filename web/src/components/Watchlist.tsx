@@ -4,7 +4,7 @@ import type { Model } from '../app/model.js';
 import { useObservable } from '../app/observable.js';
 import { fmtChange, fmtPct, fmtPrice, fmtVolume, tone } from '../app/format.js';
 import { linkTo } from '../app/router.js';
-import { Sparkline } from './Sparkline.js';
+import { drawSparkline, SPARK_H, SPARK_W } from './Sparkline.js';
 import { move } from './DashboardTabs.js';
 
 /** The active dashboard's symbols as live rows; drag (or Alt+↑/↓) to reorder, Delete to remove. */
@@ -75,13 +75,49 @@ interface RowProps {
 }
 
 function Row({ symbol, model, dragging, onDragStart, onDragEnd, onDrop, onMove }: RowProps) {
-  const q = useLiveQuote(model, symbol);
-  const lastCell = useRef<HTMLTableCellElement>(null);
-  // Flash on change with the Web Animations API: no class toggling, no forced layout.
+  const row = useRef<HTMLTableRowElement>(null);
+  // Live values are written straight into the cells once per animation frame
+  // (QuoteBook batches): no virtual-DOM pass per quote, and only text that
+  // changed is touched, so hundreds of updates a second stay cheap.
   useEffect(() => {
-    if (!q || q.prevLast == null || q.last == null || q.last === q.prevLast) return;
-    lastCell.current?.animate([{ backgroundColor: q.last > q.prevLast ? 'var(--flash-up)' : 'var(--flash-down)' }, { backgroundColor: 'transparent' }], { duration: 700, easing: 'ease-out' });
-  }, [q?.seq]);
+    const el = row.current!;
+    const cells = {
+      name: el.querySelector<HTMLElement>('.name')!,
+      last: el.querySelector<HTMLElement>('[data-field=last]')!,
+      change: el.querySelector<HTMLElement>('[data-field=change]')!,
+      changePct: el.querySelector<HTMLElement>('[data-field=changePct]')!,
+      bid: el.querySelector<HTMLElement>('[data-field=bid]')!,
+      ask: el.querySelector<HTMLElement>('[data-field=ask]')!,
+      volume: el.querySelector<HTMLElement>('[data-field=volume]')!,
+      spark: el.querySelector<SVGSVGElement>('svg.spark')!,
+    };
+    const set = (cell: HTMLElement, text: string, cls?: string) => {
+      const node = cell.firstChild;
+      if (node?.nodeType === 3) {
+        if (node.nodeValue !== text) node.nodeValue = text;
+      } else cell.textContent = text;
+      if (cls !== undefined && cell.dataset.tone !== cls) cell.dataset.tone = cls;
+    };
+    const paint = () => {
+      const q = model.book.get(symbol);
+      if (!q) return;
+      if (q.name) set(cells.name, q.name);
+      set(cells.last, fmtPrice(q.last));
+      set(cells.change, fmtChange(q.change), tone(q.change));
+      set(cells.changePct, fmtPct(q.changePct), tone(q.changePct));
+      set(cells.bid, fmtPrice(q.bid));
+      set(cells.ask, fmtPrice(q.ask));
+      set(cells.volume, fmtVolume(q.volume));
+      drawSparkline(cells.spark, q.history);
+      if (q.prevLast != null && q.last != null && q.last !== q.prevLast) {
+        // Flash: an opacity animation of an overlay (compositor-only, no layout).
+        cells.last.dataset.dir = q.last > q.prevLast ? 'up' : 'down';
+        cells.last.animate([{ opacity: 1 }, { opacity: 0 }], { duration: 700, easing: 'ease-out', pseudoElement: '::after' });
+      }
+    };
+    paint();
+    return model.book.onFlush((changed) => changed.has(symbol) && paint());
+  }, [symbol]);
   const onKey = (e: KeyboardEvent) => {
     if (e.altKey && (e.key === 'ArrowUp' || e.key === 'ArrowDown')) {
       e.preventDefault();
@@ -90,6 +126,7 @@ function Row({ symbol, model, dragging, onDragStart, onDragEnd, onDrop, onMove }
   };
   return (
     <tr
+      ref={row}
       class={dragging ? 'dragging' : ''}
       data-symbol={symbol}
       draggable
@@ -100,23 +137,21 @@ function Row({ symbol, model, dragging, onDragStart, onDragEnd, onDrop, onMove }
     >
       <th scope="row">
         <span class="grip" aria-hidden="true">⋮⋮</span>
-        <a href={`/s/${symbol}`} onClick={linkTo(`/s/${symbol}`)} onKeyDown={onKey} title={`${q?.name ?? symbol} — Alt+↑/↓ to move, Delete to remove`}>
+        <a href={`/s/${symbol}`} onClick={linkTo(`/s/${symbol}`)} onKeyDown={onKey} title={`${symbol}: Alt+↑/↓ to move, Delete to remove`}>
           {symbol}
         </a>
-        <span class="name muted small">{q?.name ?? ''}</span>
+        <span class="name muted small" />
       </th>
-      <td ref={lastCell} class="num last" data-field="last">
-        {fmtPrice(q?.last)}
-      </td>
-      <td class={`num ${tone(q?.change)}`}>{fmtChange(q?.change)}</td>
-      <td class={`num ${tone(q?.changePct)}`} data-field="changePct">
-        {fmtPct(q?.changePct)}
-      </td>
-      <td class="num wide">{fmtPrice(q?.bid)}</td>
-      <td class="num wide">{fmtPrice(q?.ask)}</td>
-      <td class="num wide">{fmtVolume(q?.volume)}</td>
+      <td class="num last flash" data-field="last">—</td>
+      <td class="num" data-field="change">—</td>
+      <td class="num" data-field="changePct">—</td>
+      <td class="num wide" data-field="bid">—</td>
+      <td class="num wide" data-field="ask">—</td>
+      <td class="num wide" data-field="volume">—</td>
       <td class="wide">
-        <Sparkline values={q?.history ?? []} />
+        <svg class="spark" width={SPARK_W} height={SPARK_H} viewBox={`0 0 ${SPARK_W} ${SPARK_H}`} aria-hidden="true">
+          <polyline fill="none" stroke="currentColor" stroke-width="1.5" />
+        </svg>
       </td>
       <td>
         <button class="icon" aria-label={`Remove ${symbol}`} onClick={() => void model.removeSymbol(symbol)}>
