@@ -220,12 +220,15 @@ async function seedBarHistory(url: string, base: string, symbol: string, minutes
   assert.ok(last > 0, `no live price for ${symbol}`);
   const now = Math.floor(Date.now() / 60_000) * 60_000;
   const rows: unknown[][] = [];
+  // Walk backwards from the live price with a fixed-seed LCG, so every run draws the same chart.
+  let seed = 42;
+  const rand = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31) - 0.5;
   let close = last;
   for (let i = 1; i <= minutes; i++) {
-    const open = close * (1 + Math.sin(i * 1.7) * 0.002);
-    const high = Math.max(open, close) * 1.001;
-    const low = Math.min(open, close) * 0.999;
-    rows.push([symbol, new Date(now - i * 60_000), open, high, low, close, 1000 + ((i * 7919) % 5000), 10 + (i % 17)]);
+    const open = close * (1 + rand() * 0.004 - 0.0003);
+    const high = Math.max(open, close) * (1 + Math.abs(rand()) * 0.002);
+    const low = Math.min(open, close) * (1 - Math.abs(rand()) * 0.002);
+    rows.push([symbol, new Date(now - i * 60_000), open, high, low, close, Math.round(20_000 + (rand() + 0.5) * 40_000), 50 + i % 40]);
     close = open;
   }
   const c = new pg.Client({ connectionString: url });
