@@ -22,6 +22,7 @@ import { resolveUniverse } from '../ingest/universe-source.js';
 import type { StoreCommand, StoreEvent, StoreWorkerData } from '../domain/store-worker.js';
 import type { StoreSecrets } from '../domain/modules.js';
 import { ManagedThread } from './managed-thread.js';
+import { loadSigningKey, signingKeyFromPem } from '../core/auth/signing-key.js';
 
 /**
  * Young-generation cap per worker thread, MB. Hot threads make short-lived
@@ -66,6 +67,12 @@ export interface ServerHandle {
  */
 export async function startServer(config: Config, log: Logger = createLogger(config.logLevel, { thread: 'main' }), secrets: StoreSecrets = {}): Promise<ServerHandle> {
   const universe = await resolveUniverse(config);
+  // The access-token key: the private half goes to the store thread only (it
+  // signs), the public JWK to gateways (they verify locally). No other thread
+  // sees AUTH_PRIVATE_KEY, so it is cut from the config they receive.
+  const signingKey = secrets.signingKeyPem ? signingKeyFromPem(secrets.signingKeyPem) : loadSigningKey({ pem: config.authPrivateKey, dataDir: config.dataDir });
+  const storeSecrets: StoreSecrets = { ...secrets, signingKeyPem: signingKey.privateKeyPem, signingKeyId: signingKey.kid };
+  const threadConfig: Config = Object.freeze({ ...config, authPrivateKey: undefined });
   const directory = new SymbolDirectory(universe, config.shards);
   const companies = universe.companies;
   const G = config.gatewayThreads;
@@ -139,7 +146,7 @@ export async function startServer(config: Config, log: Logger = createLogger(con
     ...backoff,
     name: 'store',
     url: new URL('../domain/store-worker.js', import.meta.url),
-    workerData: (): StoreWorkerData => ({ config, companies, status: statusSab, secrets }),
+    workerData: (): StoreWorkerData => ({ config: threadConfig, companies, status: statusSab, secrets: storeSecrets }),
     onStart: (w) => {
       storeUp = false;
       w.on('message', (e: StoreEvent) => {
@@ -175,7 +182,7 @@ export async function startServer(config: Config, log: Logger = createLogger(con
         ...backoff,
         name,
         url: new URL('../actors/shard-worker.js', import.meta.url),
-        workerData: (): ShardWorkerData => ({ config, companies, shard: s, quoteTable: quoteTables[s], ring: rings[s], interest: interestSab, status: statusSab, prevClose }),
+        workerData: (): ShardWorkerData => ({ config: threadConfig, companies, shard: s, quoteTable: quoteTables[s], ring: rings[s], interest: interestSab, status: statusSab, prevClose }),
         onStart: (w) => {
           status.set(name, ThreadState.starting);
           shardUp.set(s, false);
@@ -199,7 +206,7 @@ export async function startServer(config: Config, log: Logger = createLogger(con
       ...backoff,
       name,
       url: new URL('../gateway/gateway-worker.js', import.meta.url),
-      workerData: (): GatewayWorkerData => ({ config, companies, gateway: g, port, quoteTables, interest: interestSab, status: statusSab, version: VERSION }),
+      workerData: (): GatewayWorkerData => ({ config: threadConfig, companies, gateway: g, port, quoteTables, interest: interestSab, status: statusSab, version: VERSION, authPublicKey: signingKey.publicJwk }),
       onStart: (w) => {
         status.set(name, ThreadState.starting);
         gatewayUp.set(g, false);
@@ -227,7 +234,7 @@ export async function startServer(config: Config, log: Logger = createLogger(con
     ...backoff,
     name: 'ingest',
     url: new URL('../ingest/ingest-worker.js', import.meta.url),
-    workerData: (): IngestWorkerData => ({ config, companies, rings, status: statusSab }),
+    workerData: (): IngestWorkerData => ({ config: threadConfig, companies, rings, status: statusSab }),
     onStart: (w) => {
       status.set('ingest', ThreadState.starting);
       w.on('message', (m: { type: string; id: number; response: unknown }) => {
