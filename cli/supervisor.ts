@@ -26,6 +26,7 @@ import type { StoreCommand, StoreEvent, StoreWorkerData } from '../domain/store-
 import type { StoreSecrets } from '../domain/modules.js';
 import { ManagedThread } from './managed-thread.js';
 import { admitListings } from './universe-growth.js';
+import { loadSigningKey, signingKeyFromPem } from '../core/auth/signing-key.js';
 
 /**
  * Young-generation cap per worker thread, MB. Hot threads make short-lived
@@ -70,6 +71,12 @@ export interface ServerHandle {
  */
 export async function startServer(config: Config, log: Logger = createLogger(config.logLevel, { thread: 'main' }), secrets: StoreSecrets = {}): Promise<ServerHandle> {
   const universe = await resolveUniverse(config);
+  // The access-token key: the private half goes to the store thread only (it
+  // signs), the public JWK to gateways (they verify locally). No other thread
+  // sees AUTH_PRIVATE_KEY, so it is cut from the config they receive.
+  const signingKey = secrets.signingKeyPem ? signingKeyFromPem(secrets.signingKeyPem) : loadSigningKey({ pem: config.authPrivateKey, dataDir: config.dataDir });
+  const storeSecrets: StoreSecrets = { ...secrets, signingKeyPem: signingKey.privateKeyPem, signingKeyId: signingKey.kid };
+  const threadConfig: Config = Object.freeze({ ...config, authPrivateKey: undefined });
   // Room for listings added while running (UNIVERSE_SOURCE=sec follows them live).
   const layout = SymbolDirectory.layoutFor(universe, config.shards, config.universeHeadroom);
   const directory = new SymbolDirectory(universe, config.shards, layout);
@@ -155,7 +162,7 @@ export async function startServer(config: Config, log: Logger = createLogger(con
     ...backoff,
     name: 'store',
     url: new URL('../domain/store-worker.js', import.meta.url),
-    workerData: (): StoreWorkerData => ({ config, companies, layout, status: statusSab, secrets }),
+    workerData: (): StoreWorkerData => ({ config: threadConfig, companies, layout, status: statusSab, secrets: storeSecrets }),
     onStart: (w) => {
       storeUp = false;
       w.on('message', (e: StoreEvent) => {
@@ -192,7 +199,7 @@ export async function startServer(config: Config, log: Logger = createLogger(con
         ...backoff,
         name,
         url: new URL('../actors/shard-worker.js', import.meta.url),
-        workerData: (): ShardWorkerData => ({ config, companies, layout, shard: s, quoteTable: quoteTables[s], ring: rings[s], interest: interestSab, status: statusSab, prevClose }),
+        workerData: (): ShardWorkerData => ({ config: threadConfig, companies, layout, shard: s, quoteTable: quoteTables[s], ring: rings[s], interest: interestSab, status: statusSab, prevClose }),
         onStart: (w) => {
           status.set(name, ThreadState.starting);
           shardUp.set(s, false);
@@ -216,7 +223,7 @@ export async function startServer(config: Config, log: Logger = createLogger(con
       ...backoff,
       name,
       url: new URL('../gateway/gateway-worker.js', import.meta.url),
-      workerData: (): GatewayWorkerData => ({ config, companies, layout, gateway: g, port, quoteTables, interest: interestSab, status: statusSab, version: VERSION }),
+      workerData: (): GatewayWorkerData => ({ config: threadConfig, companies, layout, gateway: g, port, quoteTables, interest: interestSab, status: statusSab, version: VERSION, authPublicKey: signingKey.publicJwk }),
       onStart: (w) => {
         status.set(name, ThreadState.starting);
         gatewayUp.set(g, false);
@@ -244,7 +251,7 @@ export async function startServer(config: Config, log: Logger = createLogger(con
     ...backoff,
     name: 'ingest',
     url: new URL('../ingest/ingest-worker.js', import.meta.url),
-    workerData: (): IngestWorkerData => ({ config, companies, layout, rings, status: statusSab }),
+    workerData: (): IngestWorkerData => ({ config: threadConfig, companies, layout, rings, status: statusSab }),
     onStart: (w) => {
       status.set('ingest', ThreadState.starting);
       // Posted before the thread runs: it is there by the time the consumer starts.
