@@ -87,7 +87,8 @@ test('web client end to end', { timeout: 240_000, skip: chromiumMissing() }, asy
   });
 
   await t.test('build a watchlist: create, rename, add, reorder, remove, delete', async (s) => {
-    if (loggedIn && missing.dashboards) return s.skip('server has no GET/POST /v1/dashboards');
+    // Without the server's /v1/dashboards the page keeps dashboards in the browser; with it, on the server.
+    if (loggedIn && missing.dashboards) s.diagnostic('server has no /v1/dashboards: testing the in-browser dashboards');
     await page.goto(base + '/');
     dialogAnswers.push('Tech');
     await page.click('button.new-tab');

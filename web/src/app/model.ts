@@ -30,6 +30,7 @@ export class Model {
   readonly unread = new Observable(0);
   readonly toasts = new Observable<Toast[]>([]);
   #store: DashboardStore;
+  #loggedIn: boolean;
   #subscribed = new Set<string>();
   #barsFor: string | undefined;
   #follow: AbortController | undefined;
@@ -40,7 +41,8 @@ export class Model {
     this.api = new Api(base, this.auth);
     this.stream = new StreamClient({ url: wsUrl, format: 'msgpack', token: () => this.auth.accessToken() });
     this.book = new QuoteBook(this.stream);
-    this.#store = this.auth.session ? new RemoteDashboards(this.api) : new LocalDashboards();
+    this.#loggedIn = this.auth.session !== undefined;
+    this.#store = this.#loggedIn ? new RemoteDashboards(this.api) : new LocalDashboards();
     this.stream.on('state', (s) => this.connection.set(s));
     this.stream.on('error', (e) => {
       if (e.code !== 'unknown_symbol') this.toast(`Stream: ${e.message}`, 'error');
@@ -87,8 +89,9 @@ export class Model {
   }
 
   #onSession(s: Session | undefined): void {
-    const wasRemote = this.#store instanceof RemoteDashboards;
-    if (!!s === wasRemote) {
+    const wasLoggedIn = this.#loggedIn;
+    this.#loggedIn = !!s;
+    if (!!s === wasLoggedIn) {
       // A token rotation: hand the open stream the new token before the old one expires.
       if (s) this.stream.authenticate(s.accessToken);
       this.#scheduleRenewal();
@@ -103,7 +106,16 @@ export class Model {
   async #loadAccount(): Promise<void> {
     this.#follow?.abort();
     this.#follow = undefined;
-    await this.#guard(async () => this.#setDashboards(await this.#store.list()));
+    await this.#guard(async () => {
+      try {
+        this.#setDashboards(await this.#store.list());
+      } catch (err) {
+        // A server without the dashboards API: keep them in this browser instead.
+        if (!(err instanceof ApiError) || (err.code !== 'not_found' && err.code !== 'method_not_allowed')) throw err;
+        this.#store = new LocalDashboards();
+        this.#setDashboards(await this.#store.list());
+      }
+    });
     if (!this.auth.session) {
       this.alerts.set([]);
       this.notifications.set([]);
