@@ -42,10 +42,16 @@ export function normaliseDashboard(r: Raw): Dashboard {
 export class RemoteDashboards implements DashboardStore {
   constructor(private readonly api: Api) {}
 
+  /** Every dashboard, in order (following keyset pages). */
   async list(): Promise<Dashboard[]> {
-    const r = await this.api.get<{ dashboards?: Raw[]; items?: Raw[] } | Raw[]>('/v1/dashboards');
-    const raw = Array.isArray(r) ? r : (r.dashboards ?? r.items ?? []);
-    return raw.map(normaliseDashboard);
+    const out: Dashboard[] = [];
+    let cursor: string | null | undefined;
+    do {
+      const r = await this.api.get<{ dashboards: Raw[]; nextCursor?: string | null }>(`/v1/dashboards?limit=100${cursor ? `&cursor=${enc(cursor)}` : ''}`);
+      out.push(...r.dashboards.map(normaliseDashboard));
+      cursor = r.nextCursor;
+    } while (cursor && out.length < 10_000);
+    return out;
   }
   async create(name: string) {
     await this.api.post('/v1/dashboards', { name });
