@@ -50,6 +50,8 @@ export class Model {
     this.stream.on('message', (m) => {
       // Another device (or tab) changed the dashboards: show it at once.
       if (m.type === 'dashboards' && this.auth.session) void this.#guard(async () => this.#setDashboards(await this.#store.list()));
+      // Alerts may arrive on the stream as well as over SSE: #onNotification keeps one per id.
+      if (m.type === 'alert' && this.auth.session) this.#onNotification({ ...(m as unknown as Notification), id: String(m.id) });
     });
     this.auth.subscribe((s) => this.#onSession(s));
     addEventListener('online', () => this.stream.reconnectNow());
