@@ -43,7 +43,13 @@ export class Model {
     this.book = new QuoteBook(this.stream);
     this.#loggedIn = this.auth.session !== undefined;
     this.#store = this.#loggedIn ? new RemoteDashboards(this.api) : new LocalDashboards();
-    this.stream.on('state', (s) => this.connection.set(s));
+    this.stream.on('state', (s) => {
+      this.connection.set(s);
+      // A refused upgrade (e.g. a revoked or malformed token answered 401) looks like any
+      // failed connect to a browser: after a few in a row, renew the token once. A refresh
+      // refused by the server ends the session and the page carries on anonymously.
+      if (this.auth.session && (s.state === 'reconnecting' || s.state === 'offline') && (s.attempt === 2 || s.attempt % 6 === 0)) void this.auth.renew();
+    });
     this.stream.on('error', (e) => {
       if (e.code !== 'unknown_symbol') this.toast(`Stream: ${e.message}`, 'error');
     });
