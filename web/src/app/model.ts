@@ -129,8 +129,9 @@ export class Model {
       this.notifications.set([]);
       return;
     }
-    await this.#guard(async () => this.alerts.set(await listAlerts(this.api)));
-    await this.#guard(async () => this.notifications.set(await listNotifications(this.api)));
+    // A server without alerts answers not_found: the page simply shows none.
+    await this.#guard(async () => this.alerts.set(await orEmpty(listAlerts(this.api))));
+    await this.#guard(async () => this.notifications.set(await orEmpty(listNotifications(this.api))));
     const follow = (this.#follow = new AbortController());
     void followNotifications('', this.auth, (n) => this.#onNotification(n), follow.signal);
   }
@@ -220,7 +221,7 @@ export class Model {
     if (this.notifications.value.some((x) => x.id === n.id)) return;
     this.notifications.set([n, ...this.notifications.value].slice(0, 200));
     this.unread.set(this.unread.value + 1);
-    this.toast(`🔔 ${describeNotification(n)}`, 'alert');
+    this.toast(describeNotification(n), 'alert');
     void listAlerts(this.api).then((a) => this.alerts.set(a), () => undefined);
   }
 
@@ -245,5 +246,14 @@ export class Model {
       this.toast(err instanceof ApiError ? `${err.message} (${err.code})` : String(err), 'error');
       return false;
     }
+  }
+}
+
+async function orEmpty<T>(p: Promise<T[]>): Promise<T[]> {
+  try {
+    return await p;
+  } catch (err) {
+    if (err instanceof ApiError && (err.code === 'not_found' || err.code === 'method_not_allowed')) return [];
+    throw err;
   }
 }

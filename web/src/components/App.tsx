@@ -45,7 +45,8 @@ export function App({ model }: { model: Model }) {
           {session ? (
             <>
               <a href="/alerts" onClick={linkTo('/alerts')} class="bell" aria-label={`Alerts and notifications${unread ? `, ${unread} new` : ''}`}>
-                🔔{unread > 0 && <span class="badge">{unread}</span>}
+                <BellIcon />
+                {unread > 0 && <span class="badge">{unread}</span>}
               </a>
               <span class="muted small email">{session.email}</span>
               <button class="link" onClick={() => void model.logout()}>
@@ -65,5 +66,14 @@ export function App({ model }: { model: Model }) {
       <main id="main">{main}</main>
       <Toasts model={model} />
     </>
+  );
+}
+
+function BellIcon() {
+  return (
+    <svg width="18" height="18" viewBox="0 0 24 24" aria-hidden="true" fill="none" stroke="currentColor" stroke-width="2" stroke-linecap="round" stroke-linejoin="round">
+      <path d="M18 8a6 6 0 0 0-12 0c0 7-3 9-3 9h18s-3-2-3-9" />
+      <path d="M13.7 21a2 2 0 0 1-3.4 0" />
+    </svg>
   );
 }
