@@ -142,12 +142,24 @@ function Row({ symbol, model, dragging, onDragStart, onDragEnd, onDrop, onMove }
         </a>
         <span class="name muted small" />
       </th>
-      <td class="num last flash" data-field="last">—</td>
-      <td class="num" data-field="change">—</td>
-      <td class="num" data-field="changePct">—</td>
-      <td class="num wide" data-field="bid">—</td>
-      <td class="num wide" data-field="ask">—</td>
-      <td class="num wide" data-field="volume">—</td>
+      <td class="num">
+        <span class="v flash" data-field="last">—</span>
+      </td>
+      <td class="num">
+        <span class="v" data-field="change">—</span>
+      </td>
+      <td class="num">
+        <span class="v" data-field="changePct">—</span>
+      </td>
+      <td class="num wide">
+        <span class="v" data-field="bid">—</span>
+      </td>
+      <td class="num wide">
+        <span class="v" data-field="ask">—</span>
+      </td>
+      <td class="num wide">
+        <span class="v" data-field="volume">—</span>
+      </td>
       <td class="wide">
         <svg class="spark" width={SPARK_W} height={SPARK_H} viewBox={`0 0 ${SPARK_W} ${SPARK_H}`} aria-hidden="true">
           <polyline fill="none" stroke="currentColor" stroke-width="1.5" />
