@@ -725,9 +725,9 @@ static void on_message(void *ctx, const jmsg_t *m)
 
 /*
  * Engine.IO v4 packets in text frames: "0{...}" open (we then connect to the
- * main namespace with "40" and subscribe), "2" ping (we answer "3"),
- * "40{...}" namespace connected, "42[\"event\",{...}]" an event whose object
- * we scan like a plain protocol message.
+ * main namespace with "40"), "40{...}" namespace connected (we subscribe),
+ * "2" ping (we answer "3"), "42[\"event\",{...}]" an event whose object we
+ * scan like a plain protocol message.
  */
 static int on_socketio(conn_t *c, const uint8_t *p, size_t len)
 {
@@ -735,7 +735,7 @@ static int on_socketio(conn_t *c, const uint8_t *p, size_t len)
         return 0;
     switch (p[0]) {
     case '0':
-        if (send_frame(c, WS_OP_TEXT, "40", 2) < 0 || send_subscribe(c) < 0) {
+        if (send_frame(c, WS_OP_TEXT, "40", 2) < 0) {
             closed(c, 1006);
             return -1;
         }
@@ -755,8 +755,14 @@ static int on_socketio(conn_t *c, const uint8_t *p, size_t len)
                 return 0;
             }
         }
-        if (len >= 2 && p[1] == '0')
-            return 0; /* namespace connected */
+        if (len >= 2 && p[1] == '0') {
+            /* Namespace connected. Socket.IO drops a client whose events arrive before this. */
+            if (send_subscribe(c) < 0) {
+                closed(c, 1006);
+                return -1;
+            }
+            return 0;
+        }
         break;
     default:
         break;
@@ -1110,6 +1116,11 @@ static void on_stdin(void)
             mark(mono_ns());
         else if (strcmp(g.stdin_buf, "stop") == 0)
             g.stopping = 1;
+        else if (strncmp(g.stdin_buf, "churn ", 6) == 0) {
+            /* "churn N": close and reopen N open connections per second from now (0 stops). */
+            g.opt.churn_per_s = (unsigned)strtoul(g.stdin_buf + 6, NULL, 10);
+            g.next_churn_ns = 0;
+        }
         else
             fprintf(stderr, "wsload: unknown command \"%s\"\n", g.stdin_buf);
         size_t used = (size_t)(nl - g.stdin_buf) + 1;
@@ -1145,7 +1156,7 @@ static void usage(void)
           "              [--src-base N] [--src-count N] [--report-ms MS] [--connect-timeout-ms MS]\n"
           "              [--hot-permille P --hot-symbols H] [--slow-permille P --slow-bps B]\n"
           "              [--churn-per-s N] [--reconnect] [--socketio]\n"
-          "stdin commands: mark | stop. stdout: JSON lines.\n",
+          "stdin commands: mark | stop | churn N. stdout: JSON lines.\n",
           stderr);
     exit(2);
 }
