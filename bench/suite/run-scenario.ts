@@ -180,7 +180,7 @@ export async function runScenario(s: Scenario, target: Target, ctx: RunContext):
     });
     await Promise.race([fleet.waitConnected((s.connections / s.rampPerS + (s.connectTimeoutS ?? 10)) * 1000 + 30_000), server.died]);
     const connectWallMs = performance.now() - connectStart;
-    log(`connected in ${(connectWallMs / 1000).toFixed(2)} s (${timeline.open} open); warming up ${s.warmupS} s`);
+    log(`connected in ${(connectWallMs / 1000).toFixed(2)} s; warming up ${s.warmupS} s`);
 
     timeline.phase = 'warmup';
     await Promise.race([sleep(s.warmupS * 1000), server.died]);
@@ -233,12 +233,21 @@ export async function runScenario(s: Scenario, target: Target, ctx: RunContext):
         prevSample = undefined;
         eldAbsent = false;
         const deadline = readyAt + c.reconnectTimeoutS * 1000;
-        // The progress lines come once a second; all back = every connection open again.
-        while (performance.now() < deadline && timeline.open < s.connections) await Promise.race([sleep(100), server.died]);
-        const allBack = timeline.open >= s.connections;
-        const reconnectMs = allBack ? Math.round(performance.now() - readyAt) : null;
-        log(`reconnect storm: ${timeline.open}/${s.connections} open ${allBack ? `${reconnectMs} ms after ready` : 'at the deadline'}`);
-        restart = { downMs: Math.round(readyAt - downAt), reconnectMs, openAfter: timeline.open, allBack };
+        // All back = every connection open again, in progress lines sent after
+        // the new server was ready (resolution: the clients' 1 s report period).
+        let backAt: number | undefined;
+        while (performance.now() < deadline) {
+          const open = timeline.openSince(readyAt);
+          if (open !== null && open >= s.connections) {
+            backAt = performance.now();
+            break;
+          }
+          await Promise.race([sleep(50), server.died]);
+        }
+        const openAfter = timeline.openSince(readyAt) ?? timeline.open;
+        const reconnectMs = backAt === undefined ? null : Math.round(backAt - readyAt);
+        log(`reconnect storm: ${openAfter}/${s.connections} open ${backAt !== undefined ? `${reconnectMs} ms after ready (±1 s report period)` : 'at the deadline'}`);
+        restart = { downMs: Math.round(readyAt - downAt), reconnectMs, openAfter, allBack: backAt !== undefined };
         timeline.phase = 'after-restart';
         await Promise.race([sleep(3000), server.died]);
       }

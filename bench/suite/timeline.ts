@@ -49,6 +49,8 @@ export class Timeline {
   readonly points: TimelinePoint[] = [];
   readonly #t0: number;
   readonly #last = new Map<number, Cumulative>();
+  /** performance.now() when each process's latest line arrived. */
+  readonly #seenAt = new Map<number, number>();
   readonly #atTick = new Map<number, Cumulative>();
   #second = new LogLinearHistogram();
   readonly #phaseHist = new Map<string, LogLinearHistogram>();
@@ -64,6 +66,7 @@ export class Timeline {
   /** Feed every progress line here. */
   onProgress(p: ClientProgress): void {
     this.#last.set(p.pid, { delivered: p.messages.quote + p.messages.snapshot, cpuMs: p.cpuUserMs + p.cpuSysMs, open: p.open });
+    this.#seenAt.set(p.pid, performance.now());
     if (p.intervalLatencyUs && p.intervalLatencyUs.count > 0) this.#second.add(p.intervalLatencyUs);
   }
 
@@ -115,6 +118,16 @@ export class Timeline {
     let n = 0;
     for (const c of this.#last.values()) n += c.open;
     return n;
+  }
+
+  /**
+   * Open connections as reported after time t (performance.now()), or null
+   * while some process has not reported since: progress lines come once a
+   * second, so right after an event the latest ones may predate it.
+   */
+  openSince(t: number): number | null {
+    for (const at of this.#seenAt.values()) if (at < t) return null;
+    return this.open;
   }
 
   phases(): Record<string, PhaseStats> {
