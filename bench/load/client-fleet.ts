@@ -26,6 +26,8 @@ export interface Counters {
   readonly churned?: number;
   /** Quotes received by slow consumers (kept out of the latency histogram). */
   readonly slowMessages?: number;
+  /** Of duplicates: quotes whose seq was not above the one a snapshot had just set. */
+  readonly staleAfterSnapshot?: number;
 }
 
 /** A "progress" line: cumulative since the process started. */
@@ -133,7 +135,8 @@ export class ClientFleet {
       child.stderr.on('data', (c: Buffer) => (m.stderr = (m.stderr + c.toString('utf8')).slice(-4000)));
       child.stdin.on('error', () => {}); // a process that died is reported through 'exit'
       child.once('error', (err) => this.#fail(new Error(`cannot start ${o.binary}: ${err.message}`)));
-      child.once('exit', (code, signal) => {
+      // 'close', not 'exit': 'exit' can come before the last stdout lines (the summary) are read.
+      child.once('close', (code, signal) => {
         m.exit = { code, signal };
         if (!m.summary) this.#fail(new Error(`native client ${child.pid} exited (code ${code}, signal ${signal}) before its summary\n${m.stderr.trim()}`));
         this.#wake();

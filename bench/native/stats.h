@@ -26,6 +26,7 @@ typedef struct {
     uint64_t reconnect_failed;   /* reconnection attempts that failed (each is retried after a backoff) */
     uint64_t churned;            /* open connections this client closed on purpose (--churn-per-s) */
     uint64_t slow_messages;      /* quotes received by slow consumers (not in the latency histogram) */
+    uint64_t stale_after_snapshot; /* of duplicates: quotes not above the seq a snapshot had just set */
 } counters_t;
 
 /* A small string → count table (close codes, error codes, failure reasons). */

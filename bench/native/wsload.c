@@ -87,6 +87,7 @@ enum conn_state { CS_IDLE, CS_CONNECTING, CS_HANDSHAKE, CS_OPEN, CS_DONE, CS_RET
 typedef struct {
     int32_t sym;  /* index into the symbol table */
     int64_t seq;  /* last seq seen; -1 before the first snapshot or quote */
+    int32_t by_snapshot; /* seq was last set by a snapshot */
 } sub_t;
 
 typedef struct {
@@ -309,6 +310,7 @@ static void assign_subscriptions(conn_t *c)
     for (unsigned j = 0; j < k; j++) {
         c->subs[j].sym = (int32_t)(((uint64_t)c->index * k + j) % n);
         c->subs[j].seq = -1;
+        c->subs[j].by_snapshot = 0;
     }
     if (k)
         qsort(c->subs, k, sizeof *c->subs, cmp_sub);
@@ -695,17 +697,22 @@ static void on_message(void *ctx, const jmsg_t *m)
     }
     if (t == MT_SNAPSHOT) {
         /* A snapshot carries the symbol's current seq: the next quote is seq+1. */
-        if (m->seq > s->seq)
+        if (m->seq > s->seq) {
             s->seq = m->seq;
+            s->by_snapshot = 1;
+        }
         return;
     }
     if (s->seq < 0)
         s->seq = m->seq; /* quote before any snapshot: take it as the baseline */
-    else if (m->seq <= s->seq)
+    else if (m->seq <= s->seq) {
         g.c.duplicates++;
-    else {
+        if (s->by_snapshot)
+            g.c.stale_after_snapshot++;
+    } else {
         g.c.gaps += (uint64_t)(m->seq - s->seq - 1);
         s->seq = m->seq;
+        s->by_snapshot = 0;
     }
     if (m->have & JF_TA) {
         double us = (g.now_ms - m->ta) * 1000.0;

@@ -95,7 +95,7 @@ function runSection(run: ScenarioRun, scenarioName: string): string {
   return `<section><h3>${escapeHtml(run.target)} — ${escapeHtml(run.description)}</h3>
 <p>Connect: ${num(w.connect.open)} open, ${num(w.connect.failed)} failed in ${num(w.connect.wallMs / 1000, 2)} s (per connection p50 ${w.connect.timeMs.p50} ms, p99 ${w.connect.timeMs.p99} ms).
 Window ${w.window.durationS} s: ${num(w.window.deliveriesPerS)} msg/s${run.expectedPerS ? ` of ${num(run.expectedPerS)} nominal` : ''}; tick-to-wire p50 ${w.latencyMs.p50} / p90 ${w.latencyMs.p90} / p99 ${w.latencyMs.p99} / p99.9 ${w.latencyMs.p999} / max ${w.latencyMs.max} ms;
-${num(w.window.gaps)} seq gaps, ${num(w.window.duplicates)} duplicates; closes ${escapeHtml(codes(w.closes))}; errors ${escapeHtml(codes(w.errors))}; server log errors ${run.serverErrors}.
+${num(w.window.gaps)} seq gaps, ${num(w.window.duplicates)} duplicates${run.sequence?.staleAfterSnapshot ? ` (${num(run.sequence.staleAfterSnapshot)} right after a snapshot)` : ''}; closes ${escapeHtml(codes(w.closes))}; errors ${escapeHtml(codes(w.errors))}; server log errors ${run.serverErrors}.
 Server CPU ${w.server.cpuCores === null ? '—' : `${(w.server.cpuCores * 100).toFixed(0)}%`}, RSS ${num((w.server.rssConnectedKb ?? 0) / 1024)} MB (${num(w.server.rssPerConnKb, 2)} KB/conn); event-loop p99 ${run.eventLoop ? `${run.eventLoop.p99MaxMs} ms max` : '—'};
 generator ${w.generator.processes} processes, ${(w.generator.machineShare * 100).toFixed(0)}% of the machine; other load ${w.machineLoad.otherCores === null ? '—' : `${(w.machineLoad.otherCores * 100).toFixed(0)}% of a core`}.</p>
 <table><tr><th>phase</th><th>s</th><th>delivered/s</th><th>p50 ms</th><th>p99 ms</th><th>max ms</th></tr>${phaseRows}</table>

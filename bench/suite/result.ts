@@ -17,6 +17,13 @@ export interface ScenarioRun {
   readonly eventLoop: { readonly p99MaxMs: number; readonly p99MeanMs: number } | null;
   /** Log lines at error level or above (pino ≥ 50, uncaught errors). */
   readonly serverErrors: number;
+  /** Sequence checks over the window (per connection and symbol). */
+  readonly sequence: {
+    readonly gaps: number;
+    readonly duplicates: number;
+    /** Of duplicates: a quote whose seq was not above the one a just-received snapshot had set. */
+    readonly staleAfterSnapshot: number;
+  };
   readonly burst?: {
     readonly multiplier: number;
     readonly startedAt: string;

@@ -315,6 +315,7 @@ export async function runScenario(s: Scenario, target: Target, ctx: RunContext):
       phases: timeline.phases(),
       eventLoop: eld.length ? { p99MaxMs: Math.max(...eld), p99MeanMs: Math.round((eld.reduce((a, b) => a + b, 0) / eld.length) * 1000) / 1000 } : null,
       serverErrors: errorsBefore + server.errorLines(),
+      sequence: { gaps: ws.window.gaps, duplicates: ws.window.duplicates, staleAfterSnapshot: sum((c) => c.window.staleAfterSnapshot) },
       ...(burst ? { burst } : {}),
       ...(churn ? { churn } : {}),
       ...(slow ? { slow } : {}),

@@ -56,7 +56,7 @@ export function fixtureRun(target: Target, deliveredPerS: number, latencyMs: num
   }));
   return {
     target, description: `${target} <fixture>`, ws, expectedPerS: target === 'bourse' ? null : 200_000, timeline,
-    phases: { window: { seconds: 10, deliveredPerS, latencyMs: ws.latencyMs } }, eventLoop: { p99MaxMs: 3, p99MeanMs: 2.5 }, serverErrors: 0, notes: ['a note with <html>'],
+    phases: { window: { seconds: 10, deliveredPerS, latencyMs: ws.latencyMs } }, eventLoop: { p99MaxMs: 3, p99MeanMs: 2.5 }, serverErrors: 0, sequence: { gaps: 0, duplicates: 0, staleAfterSnapshot: 0 }, notes: ['a note with <html>'],
   };
 }
 
