@@ -43,12 +43,16 @@ interface Cumulative {
   delivered: number;
   cpuMs: number;
   open: number;
+  /** The client process's own clock (elapsedMs) at this line. */
+  atMs: number;
 }
 
 export class Timeline {
   readonly points: TimelinePoint[] = [];
   readonly #t0: number;
   readonly #last = new Map<number, Cumulative>();
+  /** The line before #last, per process: rates come from the processes' own timestamps. */
+  readonly #prev = new Map<number, Cumulative>();
   /** performance.now() when each process's latest line arrived. */
   readonly #seenAt = new Map<number, number>();
   readonly #atTick = new Map<number, Cumulative>();
@@ -65,7 +69,9 @@ export class Timeline {
 
   /** Feed every progress line here. */
   onProgress(p: ClientProgress): void {
-    this.#last.set(p.pid, { delivered: p.messages.quote + p.messages.snapshot, cpuMs: p.cpuUserMs + p.cpuSysMs, open: p.open });
+    const last = this.#last.get(p.pid);
+    if (last) this.#prev.set(p.pid, last);
+    this.#last.set(p.pid, { delivered: p.messages.quote + p.messages.snapshot, cpuMs: p.cpuUserMs + p.cpuSysMs, open: p.open, atMs: p.elapsedMs });
     this.#seenAt.set(p.pid, performance.now());
     if (p.intervalLatencyUs && p.intervalLatencyUs.count > 0) this.#second.add(p.intervalLatencyUs);
   }
@@ -74,15 +80,23 @@ export class Timeline {
   tick(server: ServerSample, now = performance.now()): TimelinePoint {
     const dt = (now - this.#lastTick) / 1000;
     this.#lastTick = now;
+    // Phase totals from counts since the last tick; the point's rates from each
+    // process's two latest lines and their own timestamps, so a line arriving a
+    // little late does not show as a zero followed by a double.
     let delivered = 0;
-    let cpuMs = 0;
+    let rate = 0;
+    let cpuRate = 0;
     let open = 0;
     for (const [pid, c] of this.#last) {
-      const prev = this.#atTick.get(pid) ?? { delivered: 0, cpuMs: 0, open: 0 };
-      delivered += c.delivered - prev.delivered;
-      cpuMs += c.cpuMs - prev.cpuMs;
+      const atTick = this.#atTick.get(pid) ?? { delivered: 0, cpuMs: 0, open: 0, atMs: 0 };
+      delivered += c.delivered - atTick.delivered;
       open += c.open;
       this.#atTick.set(pid, { ...c });
+      const prev = this.#prev.get(pid);
+      if (prev && c.atMs > prev.atMs) {
+        rate += ((c.delivered - prev.delivered) * 1000) / (c.atMs - prev.atMs);
+        cpuRate += (c.cpuMs - prev.cpuMs) / (c.atMs - prev.atMs);
+      }
     }
     const h = this.#second;
     this.#second = new LogLinearHistogram();
@@ -99,14 +113,14 @@ export class Timeline {
       t: Math.round(((now - this.#t0) / 1000) * 10) / 10,
       phase: this.phase,
       open,
-      deliveredPerS: dt > 0 ? Math.round(delivered / dt) : 0,
+      deliveredPerS: Math.round(rate),
       p50: h.count ? ms(h.quantile(0.5)) : null,
       p90: h.count ? ms(h.quantile(0.9)) : null,
       p99: h.count ? ms(h.quantile(0.99)) : null,
       max: h.count ? ms(h.max) : null,
       rssKb: server.rssKb,
       serverCores: server.serverCores === null ? null : Math.round(server.serverCores * 1000) / 1000,
-      clientCores: dt > 0 ? Math.round(cpuMs / dt) / 1000 : 0,
+      clientCores: Math.round(cpuRate * 1000) / 1000,
       eventLoopP99Ms: server.eventLoopP99Ms,
     };
     this.points.push(point);

@@ -11,11 +11,11 @@ import { formatTick, lineChart, niceCeil } from '../../bench/suite/svg-chart.js'
 import { parseEventLoopP99Ms, Timeline } from '../../bench/suite/timeline.js';
 import { fixtureReport, fixtureRun } from './suite-fixtures.js';
 
-function progress(pid: number, quotes: number, cpuMs: number, open: number, latUs: number[]): ClientProgress {
+function progress(pid: number, atMs: number, quotes: number, cpuMs: number, open: number, latUs: number[]): ClientProgress {
   const h = new LogLinearHistogram();
   for (const v of latUs) h.record(v);
   return {
-    pid, elapsedMs: 0, attempted: open, pending: 0, open, failed: 0, closed: 0, cpuUserMs: cpuMs, cpuSysMs: 0,
+    pid, elapsedMs: atMs, attempted: open, pending: 0, open, failed: 0, closed: 0, cpuUserMs: cpuMs, cpuSysMs: 0,
     messages: { snapshot: 0, quote: quotes, trades: 0, bar: 0, error: 0, pong: 0, other: 0 },
     frames: 0, bytes: 0, reads: 0, gaps: 0, duplicates: 0, unknownSymbol: 0, pings: 0, negativeLatency: 0, intervalLatencyUs: h.toJSON(),
   };
@@ -25,8 +25,10 @@ describe('timeline', () => {
   it('turns cumulative progress lines of several processes into per-second points and phase summaries', () => {
     const tl = new Timeline(0);
     tl.phase = 'window';
-    tl.onProgress(progress(1, 1000, 100, 50, [10_000, 20_000]));
-    tl.onProgress(progress(2, 3000, 300, 50, [30_000]));
+    tl.onProgress(progress(1, 0, 0, 0, 50, []));
+    tl.onProgress(progress(2, 0, 0, 0, 50, []));
+    tl.onProgress(progress(1, 1000, 1000, 100, 50, [10_000, 20_000]));
+    tl.onProgress(progress(2, 1000, 3000, 300, 50, [30_000]));
     const p1 = tl.tick({ rssKb: 1000, serverCores: 0.5, eventLoopP99Ms: 2 }, 1000);
     assert.equal(p1.deliveredPerS, 4000);
     assert.equal(p1.open, 100);
@@ -37,13 +39,14 @@ describe('timeline', () => {
     assert.ok(p1.p50! >= 20 && p1.p50! < 20.4);
     assert.equal(p1.max, 30);
     tl.phase = 'burst';
-    tl.onProgress(progress(1, 3000, 200, 50, [50_000]));
+    tl.onProgress(progress(1, 3000, 3000, 200, 50, [50_000]));
     const p2 = tl.tick({ rssKb: null, serverCores: null, eventLoopP99Ms: null }, 3000);
-    assert.equal(p2.deliveredPerS, 1000, '2,000 more over 2 s');
+    assert.equal(p2.deliveredPerS, 1000 + 3000, 'process 1: 2,000 over its own 2 s; process 2: its latest rate, 3,000/s');
     assert.equal(p2.phase, 'burst');
     assert.equal(p2.t, 3);
     const p3 = tl.tick({ rssKb: null, serverCores: null, eventLoopP99Ms: null }, 4000);
     assert.equal(p3.p50, null, 'no quotes in that second');
+    assert.equal(p3.deliveredPerS, 4000, 'a late line does not show as a zero');
     const phases = tl.phases();
     assert.deepEqual(Object.keys(phases), ['window', 'burst']);
     assert.equal(phases.window.latencyMs.count, 3);
