@@ -71,9 +71,10 @@ export function totalSubscriptions(s: Scenario): number {
   return (s.connections - hot) * s.symbolsPerConn + hot * Math.min(s.symbolsPerConn, s.hot.symbols);
 }
 
-function serverEnv(s: Scenario, target: Target, burstAtMs: number | undefined): Record<string, string> {
+function serverEnv(s: Scenario, target: Target, burstAtMs: number | undefined, dataDir: string): Record<string, string> {
   if (target !== 'bourse') return {};
-  const env: Record<string, string> = { ...s.serverEnv };
+  // A fresh DATA_DIR (PGlite) per run: no state carried over from earlier runs; a restart inside the run keeps it.
+  const env: Record<string, string> = { DATA_DIR: dataDir, ...s.serverEnv };
   if (s.burst && burstAtMs !== undefined) env.SIM_BURST = `${Math.round(burstAtMs)}:${Math.round(s.burst.durationS * 1000)}:${s.burst.multiplier}`;
   if (s.replay) {
     Object.assign(env, { FEED: 'replay', FEED_FILE: s.replay.file, FEED_SYMBOL: s.replay.symbol, FEED_SPEED: String(s.replay.speed), FEED_LOOP: 'true', FEED_EVENT_TIME: 'now' });
@@ -102,6 +103,7 @@ export async function runScenario(s: Scenario, target: Target, ctx: RunContext):
   const burstAtMs = s.burst
     ? Date.now() + BURST_LEAD_MS + SETTLE_MS + (s.connections / s.rampPerS) * 1000 + s.warmupS * 1000 + s.burst.afterS * 1000 + 2000
     : undefined;
+  const tmp = await mkdtemp(join(tmpdir(), 'bourse-bench-'));
   const spawnOpts = {
     target,
     host: '127.0.0.1',
@@ -110,14 +112,19 @@ export async function runScenario(s: Scenario, target: Target, ctx: RunContext):
     symbols: s.universe,
     echoStderr: ctx.echoServer ?? false,
     entry: spec.entry,
-    env: serverEnv(s, target, burstAtMs),
+    env: serverEnv(s, target, burstAtMs, join(tmp, 'data')),
   };
   log(`starting ${spec.description}`);
-  let server: ServerUnderTest = await spawnServer(spawnOpts);
+  let server: ServerUnderTest;
+  try {
+    server = await spawnServer(spawnOpts);
+  } catch (err) {
+    await rm(tmp, { recursive: true, force: true });
+    throw err;
+  }
   const port = Number(server.streamUrl.port);
   let errorsBefore = 0; // errors of servers that were replaced (restart)
 
-  const tmp = await mkdtemp(join(tmpdir(), 'bourse-bench-'));
   let fleet: ClientFleet | undefined;
   let ticker: NodeJS.Timeout | undefined;
   const eld: number[] = [];
