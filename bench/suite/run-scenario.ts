@@ -6,7 +6,7 @@ import { defaultProcesses, MAX_CONNS_PER_PROCESS } from '../load/args.js';
 import { ClientFleet, type ClientSummary } from '../load/client-fleet.js';
 import { LogLinearHistogram } from '../load/histogram.js';
 import { cpuCores, readMachineCpu, readProcSample, readProcessTable, topConsumers, type ProcSample } from '../load/proc-sampler.js';
-import { buildResult, percentilesMs } from '../load/report.js';
+import { buildResult, GENERATOR_SATURATED_CORES, OTHER_LOAD_WARNING_CORES, percentilesMs } from '../load/report.js';
 import { fetchSymbols, spawnServer, waitReady, type ServerUnderTest } from '../load/server-process.js';
 import { expandPath, runHttp, type HttpRun } from './http-bench.js';
 import type { ScenarioRun } from './result.js';
@@ -293,6 +293,13 @@ export async function runScenario(s: Scenario, target: Target, ctx: RunContext):
       cpus: availableParallelism(),
     });
     if (s.churn?.restart) notes.push('server CPU is not reported for the window: the server was restarted inside it');
+    const other = ws.machineLoad.otherCores;
+    if (other !== null && other > OTHER_LOAD_WARNING_CORES) {
+      notes.push(`other processes used ${(other * 100).toFixed(0)}% of a core during the window: these numbers are skewed`);
+    }
+    if (ws.generator.busiestProcessCores > GENERATOR_SATURATED_CORES) {
+      notes.push(`a client process used ${(ws.generator.busiestProcessCores * 100).toFixed(0)}% of a core: the generator may be the limit; raise processes`);
+    }
 
     let slow: ScenarioRun['slow'];
     if (s.slow) {
