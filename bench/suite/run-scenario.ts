@@ -219,7 +219,7 @@ export async function runScenario(s: Scenario, target: Target, ctx: RunContext):
       const c = s.churn;
       timeline.phase = 'churn';
       log(`churn: ${c.perS} disconnects + reconnects per second for ${s.durationS} s`);
-      fleet.command(`churn ${c.perS}`);
+      fleet.command(`churn ${Math.max(1, Math.round(c.perS / processes))}`); // per process
       await Promise.race([sleep(s.durationS * 1000), server.died]);
       fleet.command('churn 0');
       timeline.phase = 'settle';
