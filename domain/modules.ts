@@ -1,5 +1,6 @@
 import type { StoreContext, StoreModule } from './store-context.js';
 import { barsModule } from './bars.js';
+import { ingestRecordsModule } from './ingest-records.js';
 import { accountsModule } from './accounts.js';
 
 /** Secrets only the store thread holds. */
@@ -17,6 +18,7 @@ export function storeModules(ctx: StoreContext, secrets: StoreSecrets): StoreMod
   if (!secrets.signingKeyPem || !secrets.signingKeyId) throw new Error('the store needs the access-token signing key (StoreSecrets)');
   return [
     barsModule(ctx),
+    ingestRecordsModule(ctx),
     accountsModule(ctx, { signingKeyPem: secrets.signingKeyPem, signingKeyId: secrets.signingKeyId }),
   ];
 }
