@@ -48,7 +48,26 @@ const HAPPY: Record<string, (c: Ctx) => Promise<Response>> = {
   },
   'get /v1/auth/jwks': (c) => c.call('get', '/v1/auth/jwks'),
   'get /v1/auth/me': (c) => c.call('get', '/v1/auth/me', undefined, { authorization: `Bearer ${c.state.accessToken}` }),
+  'get /v1/dashboards': (c) => c.call('get', '/v1/dashboards?limit=10', undefined, bearer(c)),
+  'post /v1/dashboards': async (c) => {
+    const r = await c.call('post', '/v1/dashboards', { name: 'OpenAPI' }, bearer(c));
+    c.state.dashboardId = ((await r.clone().json()) as { id: string }).id;
+    return r;
+  },
+  'put /v1/dashboards/order': (c) => c.call('put', '/v1/dashboards/order', { ids: [c.state.dashboardId] }, bearer(c)),
+  'get /v1/dashboards/{id}': (c) => c.call('get', `/v1/dashboards/${c.state.dashboardId}`, undefined, bearer(c)),
+  'patch /v1/dashboards/{id}': (c) => c.call('patch', `/v1/dashboards/${c.state.dashboardId}`, { name: 'Renamed', position: 0 }, bearer(c)),
+  'delete /v1/dashboards/{id}': async (c) => {
+    const doomed = (await (await c.call('post', '/v1/dashboards', { name: 'Doomed' }, bearer(c))).json()) as { id: string };
+    return c.call('delete', `/v1/dashboards/${doomed.id}`, undefined, bearer(c));
+  },
+  'get /v1/dashboards/{id}/symbols': (c) => c.call('get', `/v1/dashboards/${c.state.dashboardId}/symbols`, undefined, bearer(c)),
+  'post /v1/dashboards/{id}/symbols': (c) => c.call('post', `/v1/dashboards/${c.state.dashboardId}/symbols`, { symbol: 'AAPL' }, bearer(c)),
+  'put /v1/dashboards/{id}/symbols': (c) => c.call('put', `/v1/dashboards/${c.state.dashboardId}/symbols`, { symbols: ['AAPL'] }, bearer(c)),
+  'delete /v1/dashboards/{id}/symbols/{symbol}': (c) => c.call('delete', `/v1/dashboards/${c.state.dashboardId}/symbols/AAPL`, undefined, bearer(c)),
 };
+
+const bearer = (c: Ctx): Record<string, string> => ({ authorization: `Bearer ${c.state.accessToken}` });
 
 /** Keeps the token pair of an auth answer in `c.state` (the response stays readable). */
 async function remember(c: Ctx, pending: Promise<Response>): Promise<Response> {
