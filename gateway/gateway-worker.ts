@@ -1,5 +1,5 @@
 import { parentPort, workerData, type MessagePort } from 'node:worker_threads';
-import { InterestTable, ThreadState, systemClock, workerContext, type AdminResponse, type QuarantineRequest, type ServerMessage, type WorkerBaseData } from '../core/index.js';
+import { InterestTable, ThreadState, applyUniverse, systemClock, workerContext, type AdminResponse, type QuarantineRequest, type ServerMessage, type UniverseMessage, type WorkerBaseData } from '../core/index.js';
 import { registerAdminRoutes } from './admin-routes.js';
 import { QuoteTable } from '../actors/quote-table.js';
 import { BatchGate } from './batch-gate.js';
@@ -36,7 +36,8 @@ export type GatewayCommand =
   | { readonly type: 'force-stop' }
   | { readonly type: 'fault' }
   | { readonly type: 'stats'; readonly id: number }
-  | { readonly type: 'quarantine-reply'; readonly id: number; readonly response: AdminResponse };
+  | { readonly type: 'quarantine-reply'; readonly id: number; readonly response: AdminResponse }
+  | UniverseMessage;
 
 /** Gateway → supervisor messages. */
 export type GatewayEvent =
@@ -48,7 +49,7 @@ export type GatewayEvent =
 const data = workerData as GatewayWorkerData;
 const name = `gateway-${data.gateway}`;
 const { config, log, universe, directory, status } = workerContext(data, name);
-const interest = new InterestTable(data.interest, config.gatewayThreads, universe.size);
+const interest = new InterestTable(data.interest, config.gatewayThreads, directory.layout.capacity);
 const reader = new QuoteReader(universe, directory, data.quoteTables.map((sab) => new QuoteTable(sab)));
 const topics = new Topics(universe);
 const app = createApp();
@@ -116,6 +117,9 @@ parentPort!.on('message', (cmd: GatewayCommand) => {
       break;
     case 'attach-store':
       store.attach(cmd.port);
+      break;
+    case 'universe':
+      applyUniverse({ universe, directory }, cmd);
       break;
     case 'drain':
       drain();

@@ -19,6 +19,23 @@ class Ctx {
   get base(): string {
     return `http://127.0.0.1:${this.server.port}`;
   }
+  /** One investor for the whole test (registered on first use). */
+  async investor(): Promise<{ email: string; password: string; accessToken: string }> {
+    if (!this.state.email) {
+      this.state.email = `openapi-${Date.now()}@example.com`;
+      this.state.password = 'a long enough passphrase';
+      const r = await this.call('post', '/v1/auth/register', { email: this.state.email, password: this.state.password });
+      this.state.accessToken = ((await r.json()) as { accessToken: string }).accessToken;
+    }
+    return { email: this.state.email, password: this.state.password, accessToken: this.state.accessToken };
+  }
+  async login(): Promise<{ accessToken: string; refreshToken: string }> {
+    const { email, password } = await this.investor();
+    return (await this.call('post', '/v1/auth/login', { email, password })).json() as Promise<{ accessToken: string; refreshToken: string }>;
+  }
+  async bearer(): Promise<Record<string, string>> {
+    return { authorization: `Bearer ${(await this.investor()).accessToken}` };
+  }
   call(method: string, path: string, body?: unknown, headers: Record<string, string> = {}): Promise<Response> {
     return fetch(`${this.base}${path}`, {
       method: method.toUpperCase(),
@@ -39,43 +56,33 @@ const HAPPY: Record<string, (c: Ctx) => Promise<Response>> = {
   'get /v1/quotes/{symbol}': (c) => c.call('get', '/v1/quotes/AAPL'),
   'get /v1/quotes': (c) => c.call('get', '/v1/quotes?symbols=AAPL,MSFT,NOPE1'),
   'get /v1/bars/{symbol}': (c) => c.call('get', `/v1/bars/AAPL?from=${Date.now() - 3_600_000}&limit=10`),
-  'post /v1/auth/register': (c) => remember(c, c.call('post', '/v1/auth/register', { email: 'openapi@example.com', password: 'a fine passphrase' })),
-  'post /v1/auth/login': (c) => remember(c, c.call('post', '/v1/auth/login', { email: 'openapi@example.com', password: 'a fine passphrase' })),
-  'post /v1/auth/refresh': (c) => remember(c, c.call('post', '/v1/auth/refresh', { refreshToken: c.state.refreshToken })),
-  'post /v1/auth/logout': async (c) => {
-    const other = (await (await c.call('post', '/v1/auth/login', { email: 'openapi@example.com', password: 'a fine passphrase' })).json()) as { refreshToken: string };
-    return c.call('post', '/v1/auth/logout', { refreshToken: other.refreshToken });
+  'post /v1/auth/register': (c) => c.call('post', '/v1/auth/register', { email: `openapi-new-${Date.now()}@example.com`, password: 'another long passphrase' }),
+  'post /v1/auth/login': async (c) => {
+    const { email, password } = await c.investor();
+    return c.call('post', '/v1/auth/login', { email, password });
   },
+  'post /v1/auth/refresh': async (c) => c.call('post', '/v1/auth/refresh', { refreshToken: (await c.login()).refreshToken }),
+  'post /v1/auth/logout': async (c) => c.call('post', '/v1/auth/logout', { refreshToken: (await c.login()).refreshToken }),
   'get /v1/auth/jwks': (c) => c.call('get', '/v1/auth/jwks'),
-  'get /v1/auth/me': (c) => c.call('get', '/v1/auth/me', undefined, { authorization: `Bearer ${c.state.accessToken}` }),
-  'get /v1/dashboards': (c) => c.call('get', '/v1/dashboards?limit=10', undefined, bearer(c)),
+  'get /v1/auth/me': async (c) => c.call('get', '/v1/auth/me', undefined, await c.bearer()),
+  'get /v1/dashboards': async (c) => c.call('get', '/v1/dashboards?limit=10', undefined, await c.bearer()),
   'post /v1/dashboards': async (c) => {
-    const r = await c.call('post', '/v1/dashboards', { name: 'OpenAPI' }, bearer(c));
+    const r = await c.call('post', '/v1/dashboards', { name: 'OpenAPI' }, await c.bearer());
     c.state.dashboardId = ((await r.clone().json()) as { id: string }).id;
     return r;
   },
-  'put /v1/dashboards/order': (c) => c.call('put', '/v1/dashboards/order', { ids: [c.state.dashboardId] }, bearer(c)),
-  'get /v1/dashboards/{id}': (c) => c.call('get', `/v1/dashboards/${c.state.dashboardId}`, undefined, bearer(c)),
-  'patch /v1/dashboards/{id}': (c) => c.call('patch', `/v1/dashboards/${c.state.dashboardId}`, { name: 'Renamed', position: 0 }, bearer(c)),
+  'put /v1/dashboards/order': async (c) => c.call('put', '/v1/dashboards/order', { ids: [c.state.dashboardId] }, await c.bearer()),
+  'get /v1/dashboards/{id}': async (c) => c.call('get', `/v1/dashboards/${c.state.dashboardId}`, undefined, await c.bearer()),
+  'patch /v1/dashboards/{id}': async (c) => c.call('patch', `/v1/dashboards/${c.state.dashboardId}`, { name: 'Renamed', position: 0 }, await c.bearer()),
   'delete /v1/dashboards/{id}': async (c) => {
-    const doomed = (await (await c.call('post', '/v1/dashboards', { name: 'Doomed' }, bearer(c))).json()) as { id: string };
-    return c.call('delete', `/v1/dashboards/${doomed.id}`, undefined, bearer(c));
+    const doomed = (await (await c.call('post', '/v1/dashboards', { name: 'Doomed' }, await c.bearer())).json()) as { id: string };
+    return c.call('delete', `/v1/dashboards/${doomed.id}`, undefined, await c.bearer());
   },
-  'get /v1/dashboards/{id}/symbols': (c) => c.call('get', `/v1/dashboards/${c.state.dashboardId}/symbols`, undefined, bearer(c)),
-  'post /v1/dashboards/{id}/symbols': (c) => c.call('post', `/v1/dashboards/${c.state.dashboardId}/symbols`, { symbol: 'AAPL' }, bearer(c)),
-  'put /v1/dashboards/{id}/symbols': (c) => c.call('put', `/v1/dashboards/${c.state.dashboardId}/symbols`, { symbols: ['AAPL'] }, bearer(c)),
-  'delete /v1/dashboards/{id}/symbols/{symbol}': (c) => c.call('delete', `/v1/dashboards/${c.state.dashboardId}/symbols/AAPL`, undefined, bearer(c)),
+  'get /v1/dashboards/{id}/symbols': async (c) => c.call('get', `/v1/dashboards/${c.state.dashboardId}/symbols`, undefined, await c.bearer()),
+  'post /v1/dashboards/{id}/symbols': async (c) => c.call('post', `/v1/dashboards/${c.state.dashboardId}/symbols`, { symbol: 'AAPL' }, await c.bearer()),
+  'put /v1/dashboards/{id}/symbols': async (c) => c.call('put', `/v1/dashboards/${c.state.dashboardId}/symbols`, { symbols: ['AAPL'] }, await c.bearer()),
+  'delete /v1/dashboards/{id}/symbols/{symbol}': async (c) => c.call('delete', `/v1/dashboards/${c.state.dashboardId}/symbols/AAPL`, undefined, await c.bearer()),
 };
-
-const bearer = (c: Ctx): Record<string, string> => ({ authorization: `Bearer ${c.state.accessToken}` });
-
-/** Keeps the token pair of an auth answer in `c.state` (the response stays readable). */
-async function remember(c: Ctx, pending: Promise<Response>): Promise<Response> {
-  const r = await pending;
-  const pair = (await r.clone().json()) as { accessToken?: string; refreshToken?: string };
-  if (pair.accessToken && pair.refreshToken) Object.assign(c.state, { accessToken: pair.accessToken, refreshToken: pair.refreshToken });
-  return r;
-}
 
 test('OpenAPI: the served document matches the routes — every operation answers, on its happy path, with what the document says', async (t) => {
   const server = await startTestServer({ BAR_WRITE_INTERVAL_MS: '50' });
