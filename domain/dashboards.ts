@@ -69,16 +69,15 @@ export function dashboardsModule(ctx: StoreContext): StoreModule {
   const list = async (p: { investorId?: unknown; limit?: unknown; cursor?: unknown }): Promise<DashboardsPage> => {
     if (!isUuid(p?.investorId)) throw new BourseError('unauthorized');
     const limit = pageSize(p.limit, DEFAULT_PAGE, MAX_PAGE);
-    let q = db.selectFrom('dashboards').select(['id', 'name', 'position', 'created_at', 'updated_at']).where('investor_id', '=', p.investorId);
+    let q = selectViews(db).where('investor_id', '=', p.investorId);
     if (p.cursor !== undefined) {
       const c = decodeCursor(String(p.cursor), 'dashboards', (v): v is { p: number; i: string } => typeof v === 'object' && v !== null && Number.isInteger((v as { p?: unknown }).p) && isUuid((v as { i?: unknown }).i));
       q = q.where((eb) => eb.or([eb('position', '>', c.p), eb.and([eb('position', '=', c.p), eb('id', '>', c.i)])]));
     }
     const rows = await q.orderBy('position').orderBy('id').limit(limit + 1).execute();
     const page = rows.slice(0, limit);
-    const dashboards = await views(db, page);
     const last = page.at(-1);
-    return { dashboards, nextCursor: rows.length > limit && last ? encodeCursor('dashboards', { p: last.position, i: last.id }) : null };
+    return { dashboards: page.map(toView), nextCursor: rows.length > limit && last ? encodeCursor('dashboards', { p: last.position, i: last.id }) : null };
   };
 
   const get = async (p: { investorId?: unknown; id?: unknown }): Promise<DashboardView> => {
@@ -243,18 +242,24 @@ async function renumberDashboards(trx: Db, investorId: string, ids: readonly str
     where d.investor_id = ${investorId} and d.id = u.id::uuid`.execute(trx);
 }
 
-async function view(trx: Db, id: string): Promise<DashboardView> {
-  const row = await trx.selectFrom('dashboards').select(['id', 'name', 'position', 'created_at', 'updated_at']).where('id', '=', id).executeTakeFirstOrThrow();
-  return (await views(trx, [row]))[0];
+/**
+ * Dashboards with their watchlists in one statement: each row carries its
+ * symbols in order as an array (a correlated subquery on the
+ * (dashboard_id, position) index), so a page is one round trip.
+ */
+function selectViews(trx: Db) {
+  return trx
+    .selectFrom('dashboards')
+    .select(['id', 'name', 'position', 'created_at', 'updated_at'])
+    .select(sql<string[]>`coalesce((select array_agg(w.symbol order by w.position) from watchlist_items w where w.dashboard_id = dashboards.id), '{}')`.as('symbols'));
 }
 
-/** Dashboards with their symbols in order: one query for all their watchlists. */
-async function views(trx: Db, rows: readonly { id: string; name: string; position: number; created_at: Date; updated_at: Date }[]): Promise<DashboardView[]> {
-  if (rows.length === 0) return [];
-  const items = await trx.selectFrom('watchlist_items').select(['dashboard_id', 'symbol']).where('dashboard_id', 'in', rows.map((r) => r.id)).orderBy('dashboard_id').orderBy('position').execute();
-  const by = new Map<string, string[]>(rows.map((r) => [r.id, []]));
-  for (const i of items) by.get(i.dashboard_id)!.push(i.symbol);
-  return rows.map((r) => ({ id: r.id, name: r.name, position: r.position, symbols: by.get(r.id)!, createdAt: r.created_at.toISOString(), updatedAt: r.updated_at.toISOString() }));
+function toView(r: { id: string; name: string; position: number; created_at: Date; updated_at: Date; symbols: string[] }): DashboardView {
+  return { id: r.id, name: r.name, position: r.position, symbols: r.symbols, createdAt: r.created_at.toISOString(), updatedAt: r.updated_at.toISOString() };
+}
+
+async function view(trx: Db, id: string): Promise<DashboardView> {
+  return toView(await selectViews(trx).where('id', '=', id).executeTakeFirstOrThrow());
 }
 
 function checkName(v: unknown): string {
