@@ -1,5 +1,5 @@
 import { parentPort, workerData, type MessagePort } from 'node:worker_threads';
-import { InterestTable, ThreadState, systemClock, workerContext, type WorkerBaseData } from '../core/index.js';
+import { InterestTable, ThreadState, serveThreadAdmin, systemClock, workerContext, type WorkerBaseData } from '../core/index.js';
 import { QuoteTable } from './quote-table.js';
 import { Shard } from './shard.js';
 import { TickRing } from './tick-ring.js';
@@ -107,6 +107,7 @@ function stop(): void {
   parentPort!.close();
 }
 
+serveThreadAdmin(parentPort!);
 status.set(name, ThreadState.ready);
 log.info({ symbols: shard.actorCount }, 'shard ready');
 parentPort!.postMessage({ type: 'ready' });

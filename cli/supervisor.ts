@@ -22,6 +22,7 @@ import { resolveUniverse } from '../ingest/universe-source.js';
 import type { StoreCommand, StoreEvent, StoreWorkerData } from '../domain/store-worker.js';
 import type { StoreSecrets } from '../domain/modules.js';
 import { ManagedThread } from './managed-thread.js';
+import { isThreadAdminOpen, routeThreadAdmin } from './thread-admin-router.js';
 
 /**
  * Young-generation cap per worker thread, MB. Hot threads make short-lived
@@ -204,6 +205,7 @@ export async function startServer(config: Config, log: Logger = createLogger(con
         status.set(name, ThreadState.starting);
         gatewayUp.set(g, false);
         w.on('message', (e: GatewayEvent) => {
+          if (isThreadAdminOpen(e)) return routeThreadAdmin(w, e, (thread) => [...gateways, ...shards, ingest, store].find((t) => t.name === thread)?.worker);
           if (e.type === 'quarantine') toIngest(w, e.id, e.request);
           else if (e.type === 'listening') {
             gatewayUp.set(g, true);

@@ -58,6 +58,12 @@ export const ERRORS = {
   sec_fetch_failed: { status: 502, retryable: true, message: 'EDGAR kept failing after every retry' },
   sec_access_denied: { status: 403, retryable: false, message: 'the SEC refused the request (User-Agent, or a rate block)' },
   sec_data_invalid: { status: 502, retryable: false, message: 'EDGAR served data of an unexpected shape' },
+  // Profiling (/admin/profile, /admin/flamegraph, /admin/heap).
+  unknown_thread: { status: 404, retryable: false, message: 'no thread by that name (see /admin/threads)' },
+  invalid_profile_seconds: { status: 400, retryable: false, message: 'seconds must be an integer within the allowed range' },
+  profile_in_progress: { status: 409, retryable: true, message: 'a profile of this thread is already being taken' },
+  thread_unavailable: { status: 503, retryable: true, message: 'the thread is not running or stopped before it answered' },
+  profile_failed: { status: 500, retryable: true, message: 'the inspector could not take the profile' },
 } as const satisfies Record<string, ErrorSpec>;
 
 export type ErrorCode = keyof typeof ERRORS;

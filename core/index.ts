@@ -15,3 +15,7 @@ export * from './thread-status.js';
 export * from './logger.js';
 export * from './worker-context.js';
 export * from './admin.js';
+export * from './profiling/thread-admin.js';
+export * from './profiling/thread-profiler.js';
+export * from './profiling/flame-tree.js';
+export * from './profiling/flamegraph.js';

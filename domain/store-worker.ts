@@ -1,5 +1,5 @@
 import { parentPort, workerData, type MessagePort } from 'node:worker_threads';
-import { ThreadState, systemClock, workerContext, type WorkerBaseData } from '../core/index.js';
+import { ThreadState, serveThreadAdmin, systemClock, workerContext, type WorkerBaseData } from '../core/index.js';
 import { serveRpc, type RpcHandler, type RpcPush } from '../core/rpc.js';
 import { migrateUp, openDatabase, pgliteDirOf } from '../core/store/database.js';
 import type { StoreContext, StoreModule } from './store-context.js';
@@ -24,6 +24,7 @@ const { config, log, universe, directory, status } = workerContext(data, 'store'
 const gateways = new Map<number, MessagePort>();
 const shards = new Map<number, MessagePort>();
 const post = (e: StoreEvent): void => parentPort!.postMessage(e);
+serveThreadAdmin(parentPort!);
 
 let modules: StoreModule[] = [];
 let stopping = false;

@@ -1,6 +1,8 @@
 import { parentPort, workerData, type MessagePort } from 'node:worker_threads';
-import { InterestTable, ThreadState, systemClock, workerContext, type AdminResponse, type QuarantineRequest, type WorkerBaseData } from '../core/index.js';
+import { InterestTable, ThreadState, profilableThreads, serveThreadAdmin, systemClock, workerContext, type AdminResponse, type QuarantineRequest, type WorkerBaseData } from '../core/index.js';
 import { registerAdminRoutes } from './admin-routes.js';
+import { registerProfilingRoutes } from './profiling-routes.js';
+import { ThreadAdminClient } from './thread-admin-client.js';
 import { QuoteTable } from '../actors/quote-table.js';
 import { BatchGate } from './batch-gate.js';
 import { Fanout } from './fanout.js';
@@ -73,6 +75,19 @@ registerAdminRoutes(app, {
       adminPending.set(id, resolve);
       post({ type: 'quarantine', id, request });
     }),
+});
+// Profiling: requests for any thread go through the supervisor; this thread serves its own too.
+const threadAdmin = new ThreadAdminClient((m) => parentPort!.postMessage(m));
+parentPort!.on('message', threadAdmin.onMessage);
+serveThreadAdmin(parentPort!);
+registerProfilingRoutes(app, {
+  token: config.adminToken,
+  threads: profilableThreads(config),
+  states: () => status.snapshot(),
+  open: (thread, request) => threadAdmin.open(thread, request),
+  maxSeconds: config.profileMaxSeconds,
+  intervalUs: config.profileSamplingUs,
+  now: () => systemClock.now(),
 });
 const api = registerApi(app, {
   config,

@@ -1,5 +1,5 @@
 import { parentPort, workerData } from 'node:worker_threads';
-import { ThreadState, systemClock, workerContext, type FeedSource, type WorkerBaseData } from '../core/index.js';
+import { ThreadState, serveThreadAdmin, systemClock, workerContext, type FeedSource, type WorkerBaseData } from '../core/index.js';
 import { TickRing } from '../actors/tick-ring.js';
 import { startJetStreamPipeline, type JetStreamPipeline } from './jetstream-pipeline.js';
 import { feedSettings } from './feed-settings.js';
@@ -30,6 +30,7 @@ const stopBacklogTimer = systemClock.every(5, () => {
   if (router.backlog > 0) router.flushBacklog();
 });
 
+serveThreadAdmin(parentPort!);
 parentPort!.on('message', (cmd: IngestCommand) => {
   switch (cmd.type) {
     case 'inject':
