@@ -28,6 +28,7 @@ const GRACE_MS = 30_000;
  *   GET /admin/threads                          thread names and states
  *   GET /admin/profile?thread=T&seconds=N       CPU profile of T (.cpuprofile JSON: Chrome DevTools, speedscope)
  *   GET /admin/flamegraph?thread=T&seconds=N    the same, rendered as a self-contained HTML/SVG flamegraph
+ *                                               (busy time only; `&idle=1` draws the idle time too)
  *   GET /admin/heap?thread=T                    a heap snapshot of T (.heapsnapshot, streamed)
  * T is one of `threads` (404 `unknown_thread`); N is 1..maxSeconds, default 10
  * (400 `invalid_profile_seconds`). One profile or snapshot per thread at a time
@@ -62,6 +63,7 @@ export function registerProfilingRoutes(app: TemplatedApp, d: ProfilingDeps): vo
     const q = parse(req, true);
     if ('code' in q) return fail(res, q.code, q.message);
     const takenAt = d.now();
+    const idle = req.getQuery('idle') === '1';
     exchange(res, d.open(q.thread, { op: 'cpu-profile', seconds: q.seconds, intervalUs: d.intervalUs }), q.seconds * 1000 + GRACE_MS, {
       result: (status, body) => {
         if (status !== 200) return sendJson(res, status, body);
@@ -69,7 +71,7 @@ export function registerProfilingRoutes(app: TemplatedApp, d: ProfilingDeps): vo
         if (as === 'json') {
           return send(res, 200, 'application/json', JSON.stringify(body), { 'content-disposition': `attachment; filename="${q.thread}-${stamp}.cpuprofile"` });
         }
-        send(res, 200, 'text/html; charset=utf-8', renderFlamegraph(body as CpuProfile, { thread: q.thread, takenAt }));
+        send(res, 200, 'text/html; charset=utf-8', renderFlamegraph(body as CpuProfile, { thread: q.thread, takenAt, idle }));
       },
     });
   });

@@ -8,6 +8,8 @@ export interface FlamegraphOptions {
   readonly takenAt?: number;
   /** Page width in CSS pixels the SVG is laid out for. */
   readonly width?: number;
+  /** Keep the `(idle)` frame (default: left out, so widths are shares of the time the thread was busy). */
+  readonly idle?: boolean;
 }
 
 const ROW = 18;
@@ -27,6 +29,13 @@ const CHAR_PX = 7;
 export function renderFlamegraph(profile: CpuProfile, o: FlamegraphOptions): string {
   const width = o.width ?? 1200;
   const root = flameTree(profile);
+  const wall = root.total;
+  const idleFrame = root.children.find((c) => c.name === '(idle)' && !c.location);
+  const idleUs = idleFrame?.total ?? 0;
+  if (idleFrame && !o.idle) {
+    root.children.splice(root.children.indexOf(idleFrame), 1);
+    root.total -= idleUs;
+  }
   const total = root.total || 1;
   const frames: string[] = [];
   let maxDepth = 0;
@@ -61,7 +70,8 @@ export function renderFlamegraph(profile: CpuProfile, o: FlamegraphOptions): str
     .join('');
   const seconds = (profile.endTime - profile.startTime) / 1e6;
   const samples = profile.samples?.length ?? 0;
-  const meta = `${seconds.toFixed(2)} s, ${samples} samples${samples ? `, ~${Math.round((seconds * 1e6) / samples)} µs apart` : ''}${o.takenAt ? `, taken ${new Date(o.takenAt).toISOString()}` : ''}`;
+  const busy = wall > 0 ? (wall - idleUs) / wall : 0;
+  const meta = `${seconds.toFixed(2)} s, ${samples} samples${samples ? ` ~${Math.round((seconds * 1e6) / samples)} µs apart` : ''}${o.takenAt ? `, taken ${new Date(o.takenAt).toISOString()}` : ''}`;
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>Flamegraph — ${esc(o.thread)}</title>
 <style>
@@ -82,7 +92,7 @@ td,th{padding:2px 10px;border-bottom:1px solid #eee;text-align:left}
 td:nth-child(3),td:nth-child(4){text-align:right;font-variant-numeric:tabular-nums}
 </style></head><body>
 <h1>Flamegraph — ${esc(o.thread)}</h1>
-<div class="meta">CPU profile of thread <b>${esc(o.thread)}</b>: ${esc(meta)}. Width = total time (self + callees); hover a frame for its times, click to zoom.</div>
+<div class="meta">CPU profile of thread <b>${esc(o.thread)}</b>: ${esc(meta)}. <b id="busy">Busy ${pct(busy)}</b> of the time (idle ${pct(1 - busy)}${o.idle ? '' : ', not drawn'}).<br>Width = share of the ${o.idle ? 'profiled' : 'busy'} time spent in a frame and its callees; hover a frame for total and self time, click to zoom.</div>
 <div id="bar"><input id="q" type="search" placeholder="Search functions (text or /regex/)" aria-label="search"><button id="reset" type="button">Reset zoom</button><span id="matched"></span></div>
 <svg id="fg" xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}">
 ${frames.join('\n')}
