@@ -3,6 +3,7 @@ import { CONFIG_TABLE, SECRET_VARIABLES, hasCode, loadConfig, type Config } from
 import { feedCommand } from './feed-command.js';
 import { secCommand } from './sec-command.js';
 import { quarantineCommand, streamsCommand } from './nats-commands.js';
+import { profileCommand } from './profile-command.js';
 import { startServer } from './supervisor.js';
 
 const USAGE = `Usage: bourse <command>
@@ -17,6 +18,8 @@ Commands:
             Create or update the JetStream streams MARKET and QUARANTINE (needs NATS_URL).
   quarantine list [--after ID] [--limit N] | show ID | replay ID | purge ID|--all
             Inspect, replay or drop quarantined poison pills (needs NATS_URL).
+  profile --thread NAME [--seconds N] --out FILE.html|FILE.cpuprofile|FILE.heapsnapshot [--url URL] [--token T]
+            Profile one thread of a running server (needs BOURSE_ADMIN_TOKEN there) into a flamegraph page or profile.
   config    Print the effective configuration (after validation) as JSON.
   env       List the environment variables the server reads, with defaults.
   version   Print the version.
@@ -37,6 +40,8 @@ async function main(argv: string[]): Promise<number> {
       return streamsCommand(readConfig(), rest, process.stdout);
     case 'quarantine':
       return quarantineCommand(readConfig(), rest, process.stdout);
+    case 'profile':
+      return profileCommand(readConfig(), rest, process.stdout, process.stderr);
     case 'config':
       process.stdout.write(JSON.stringify(redacted(readConfig()), null, 2) + '\n');
       return 0;
