@@ -19,3 +19,6 @@ export * from './profiling/thread-admin.js';
 export * from './profiling/thread-profiler.js';
 export * from './profiling/flame-tree.js';
 export * from './profiling/flamegraph.js';
+export * from './tracing/tracing.js';
+export * from './tracing/trace-slots.js';
+export * from './tracing/message-tracing.js';
