@@ -44,9 +44,14 @@ const shard = new Shard({
     const n = shard.stats.actorErrors;
     if (n <= 5 || n % 1000 === 0) log.error({ err, symbol: universe.symbol(symbolId), count: n }, 'actor failed on a tick; resumed');
   },
+  // At-most-once to the store: bars closed while the store is away are not
+  // resent (the live stream still carried them); see domain/bars.ts.
+  onBarsClosed: (bars) => storePort?.postMessage({ type: 'bars-closed', shard: data.shard, bars }),
 });
 
 const gateways = new Map<number, MessagePort>();
+/** The store thread (closed bars out; alert rules in): replaced whenever the store restarts. */
+let storePort: MessagePort | undefined;
 let running = true;
 
 parentPort!.on('message', (cmd: ShardCommand) => {
@@ -54,6 +59,10 @@ parentPort!.on('message', (cmd: ShardCommand) => {
     case 'attach-gateway':
       gateways.get(cmd.gateway)?.close();
       gateways.set(cmd.gateway, cmd.port);
+      break;
+    case 'attach-store':
+      storePort?.close();
+      storePort = cmd.port;
       break;
     case 'stop':
       stop();
@@ -102,6 +111,7 @@ function stop(): void {
   clearTimeout(flushTimer);
   flush();
   for (const p of gateways.values()) p.close();
+  storePort?.close();
   status.set(name, ThreadState.down);
   log.info({ ticks: shard.stats.ticks, flushes: shard.stats.flushes }, 'shard stopped');
   parentPort!.close();

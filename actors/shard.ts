@@ -7,6 +7,7 @@ import {
   barMessage,
   encodeFrame,
   quoteMessage,
+  type BarFields,
   type Clock,
   type InterestTable,
   type ServerMessage,
@@ -29,6 +30,13 @@ export interface ShardOptions {
   readonly prevClose?: Float64Array;
   /** Told about an actor that threw while applying a tick (the shard resumes it). */
   readonly onActorError?: (symbolId: number, err: unknown) => void;
+  /** Told, once per flush that closed any, about every bar that closed in it (persistence). */
+  readonly onBarsClosed?: (bars: ClosedBar[]) => void;
+}
+
+/** A final 1-minute bar of one symbol, as the shard hands it to persistence. */
+export interface ClosedBar extends BarFields {
+  readonly symbol: string;
 }
 
 export interface ShardStats {
@@ -108,6 +116,7 @@ export class Shard {
     const { clock, table, universe } = this.#o;
     const now = clock.now();
     const w = this.#writer;
+    const closed: ClosedBar[] = [];
     table.beginWrite();
     try {
       for (let slot = 0; slot < this.#actors.length; slot++) {
@@ -124,6 +133,7 @@ export class Shard {
         const trades = tradeFormats ? this.#trades(a) : null;
         const closedBars = a.closedBars;
         const barChanged = a.pendingTradeCount > 0;
+        if (closedBars.length && this.#o.onBarsClosed) for (const bar of closedBars) closed.push({ symbol, ...bar });
         const seq = a.markFlushed(now);
         table.writeRecord(slot, a.record);
         if (quoteFormats) this.#add(id, FrameKind.quote, seq, quoteFormats, quoteMessage(symbol, a.record, now, ta));
@@ -137,6 +147,7 @@ export class Shard {
       table.endWrite();
     }
     this.stats.flushes++;
+    if (closed.length) this.#o.onBarsClosed!(closed);
     return w.finish(this.index, now, copies);
   }
 

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { CONFIG_TABLE, SECRET_VARIABLES, hasCode, loadConfig, type Config } from '../core/index.js';
 import { feedCommand } from './feed-command.js';
+import { migrateCommand } from './migrate-command.js';
 import { secCommand } from './sec-command.js';
 import { quarantineCommand, streamsCommand } from './nats-commands.js';
 import { profileCommand } from './profile-command.js';
@@ -20,6 +21,8 @@ Commands:
             Inspect, replay or drop quarantined poison pills (needs NATS_URL).
   profile --thread NAME [--seconds N] --out FILE.html|FILE.cpuprofile|FILE.heapsnapshot [--url URL] [--token T]
             Profile one thread of a running server (needs BOURSE_ADMIN_TOKEN there) into a flamegraph page or profile.
+  migrate up | down [--steps N] | status
+            Apply, revert or list database migrations (DATABASE_URL, else PGlite in DATA_DIR).
   config    Print the effective configuration (after validation) as JSON.
   env       List the environment variables the server reads, with defaults.
   version   Print the version.
@@ -42,6 +45,8 @@ async function main(argv: string[]): Promise<number> {
       return quarantineCommand(readConfig(), rest, process.stdout);
     case 'profile':
       return profileCommand(readConfig(), rest, process.stdout, process.stderr);
+    case 'migrate':
+      return migrateCommand(readConfig(), rest, process.stdout, process.stderr);
     case 'config':
       process.stdout.write(JSON.stringify(redacted(readConfig()), null, 2) + '\n');
       return 0;
