@@ -4,6 +4,8 @@ import { MessageChannel, type Worker } from 'node:worker_threads';
 import {
   InterestTable,
   SymbolDirectory,
+  TraceSlots,
+  tracingSettings,
   ThreadState,
   ThreadStatus,
   createLogger,
@@ -73,6 +75,8 @@ export async function startServer(config: Config, log: Logger = createLogger(con
   const S = config.shards;
   const quoteTables = directory.symbolsOf.map((ids) => QuoteTable.allocate(ids.length));
   const rings = Array.from({ length: S }, () => TickRing.allocate(RING_RECORDS));
+  /** Trace contexts from ingest to the shards, with the ticks they belong to (only when tracing is on). */
+  const traceSlots = tracingSettings(config) ? TraceSlots.allocate() : undefined;
   const interestSab = InterestTable.allocate(G, universe.size);
   const interest = new InterestTable(interestSab, G, universe.size);
   const slots = statusSlots(config);
@@ -186,7 +190,7 @@ export async function startServer(config: Config, log: Logger = createLogger(con
         ...backoff,
         name,
         url: new URL('../actors/shard-worker.js', import.meta.url),
-        workerData: (): ShardWorkerData => ({ config, companies, shard: s, quoteTable: quoteTables[s], ring: rings[s], interest: interestSab, status: statusSab, prevClose }),
+        workerData: (): ShardWorkerData => ({ config, companies, shard: s, quoteTable: quoteTables[s], ring: rings[s], interest: interestSab, status: statusSab, prevClose, traceSlots }),
         onStart: (w) => {
           status.set(name, ThreadState.starting);
           shardUp.set(s, false);
@@ -239,7 +243,7 @@ export async function startServer(config: Config, log: Logger = createLogger(con
     ...backoff,
     name: 'ingest',
     url: new URL('../ingest/ingest-worker.js', import.meta.url),
-    workerData: (): IngestWorkerData => ({ config, companies, rings, status: statusSab }),
+    workerData: (): IngestWorkerData => ({ config, companies, rings, status: statusSab, traceSlots }),
     onStart: (w) => {
       status.set('ingest', ThreadState.starting);
       // Posted before the thread runs: it is there by the time the consumer starts.

@@ -5,9 +5,8 @@ import type { Config } from '../config.js';
  * OpenTelemetry traces, configured by the standard OTEL_* variables (read
  * through core/config.ts) and OFF by default: with OTEL_SDK_DISABLED=true, or
  * with no exporter chosen (OTEL_TRACES_EXPORTER unset and no
- * OTEL_EXPORTER_OTLP_ENDPOINT, or `none`), nothing is loaded — the SDK is
- * imported only when tracing is on — and every hook below is absent, so the
- * hot paths pay one `undefined` check.
+ * OTEL_EXPORTER_OTLP_ENDPOINT, or `none`), the SDK is not even imported
+ * and every hook below is absent, so the hot paths pay one `undefined` check.
  *
  * Each thread runs its own SDK (spans are exported by the thread that made
  * them, with `bourse.thread` and `bourse.shard` on the resource); traces join
