@@ -1,5 +1,5 @@
 import { parentPort, workerData, type MessagePort } from 'node:worker_threads';
-import { InterestTable, ThreadState, profilableThreads, serveThreadAdmin, systemClock, workerContext, type AdminResponse, type QuarantineRequest, type WorkerBaseData } from '../core/index.js';
+import { InterestTable, ThreadState, httpSpanObserver, profilableThreads, serveThreadAdmin, startTracing, systemClock, workerContext, type AdminResponse, type QuarantineRequest, type WorkerBaseData } from '../core/index.js';
 import { registerAdminRoutes } from './admin-routes.js';
 import { registerProfilingRoutes } from './profiling-routes.js';
 import { ThreadAdminClient } from './thread-admin-client.js';
@@ -49,6 +49,7 @@ const { config, log, universe, directory, status } = workerContext(data, name);
 const interest = new InterestTable(data.interest, config.gatewayThreads, universe.size);
 const reader = new QuoteReader(universe, directory, data.quoteTables.map((sab) => new QuoteTable(sab)));
 const topics = new Topics(universe);
+const tracing = await startTracing(config, { thread: name });
 const app = createApp();
 const fanout = new Fanout(app, topics, systemClock);
 const stream = new StreamHandler({ config, universe, reader, fanout, topics, interest, gateway: data.gateway, clock: systemClock, log });
@@ -97,6 +98,7 @@ const api = registerApi(app, {
   authenticate: refuseTokens,
   rateLimit: inProcessRateLimit(),
   version: data.version,
+  observe: tracing ? httpSpanObserver(tracing.tracer) : undefined,
 });
 registerRestRoutes(app, { universe, reader, status, clock: systemClock, thread: name, draining: () => draining });
 

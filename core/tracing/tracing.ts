@@ -152,6 +152,24 @@ export function dbSpanObserver(tracer: Tracer, system: 'postgresql' = 'postgresq
 }
 
 /**
+ * A store RPC handler run inside a SERVER span `rpc <method>`, made active so
+ * the handler's database query spans (dbSpanObserver) nest under it.
+ */
+export function tracedRpcHandler<P, R>(tracer: Tracer, method: string, handler: (params: P) => Promise<R>): (params: P) => Promise<R> {
+  return (params) =>
+    tracer.startActiveSpan(`rpc ${method}`, { kind: SpanKind.SERVER, attributes: { 'rpc.system': 'bourse', 'rpc.method': method } }, async (span) => {
+      try {
+        return await handler(params);
+      } catch (err) {
+        span.setStatus({ code: SpanStatusCode.ERROR, message: (err as Error).message });
+        throw err;
+      } finally {
+        span.end();
+      }
+    });
+}
+
+/**
  * For the alert engine: one span per alert that fired, under the active
  * context. Call it where a rule fires (shard or store thread); it does
  * nothing while tracing is off.
