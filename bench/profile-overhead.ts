@@ -1,14 +1,16 @@
 /**
- * npm run bench:profile -- [--clients 100] [--symbols-per-client 20] [--rate 20000] [--seconds 10] [--interval-us 1000]
+ * npm run bench:profile -- [--clients 50] [--symbols-per-client 10] [--rate 20000] [--seconds 8] [--rounds 3] [--interval-us 1000]
  *
  * What profiling a thread costs a running server. A spawned Bourse (simulator
  * feed at --rate ticks/s, 2 gateways, 2 shards) streams quotes to --clients
  * WebSocket clients in this process; the run goes through phases of
  * --seconds each and, per phase, reports delivered quote frames/s and
  * tick-to-wire latency (client receipt − the tick's arrival stamp `ta`;
- * same clock, same machine) and the server's CPU:
- *   baseline · CPU profile of shard-0 · of gateway-0 · of ingest · heap
- *   snapshot of shard-0 (taken 1 s into the phase) · baseline again.
+ * same clock, same machine; it includes this process's own queueing) and
+ * the server's CPU. --rounds times: baseline · CPU profile of shard-0 · of
+ * gateway-0 · of ingest (interleaved, so drift on a shared machine hits every
+ * phase alike; the median round is reported); then once: a heap snapshot of
+ * shard-0 (taken 1 s into the phase).
  * Results: a table on stdout and JSON in bench/results/profile-overhead-*.json.
  */
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -25,10 +27,11 @@ interface Args {
   rate: number;
   seconds: number;
   'interval-us': number;
+  rounds: number;
 }
 
 function parseArgs(argv: string[]): Args {
-  const a: Args = { clients: 100, 'symbols-per-client': 20, rate: 20_000, seconds: 10, 'interval-us': 1000 };
+  const a: Args = { clients: 50, 'symbols-per-client': 10, rate: 20_000, seconds: 8, 'interval-us': 1000, rounds: 3 };
   for (let i = 0; i < argv.length; i++) {
     const key = argv[i].replace(/^--/, '') as keyof Args;
     const v = Number(argv[++i]);
@@ -101,15 +104,14 @@ async function main(): Promise<void> {
     }
     await new Promise((r) => setTimeout(r, 3000)); // warm-up
     const s = args.seconds;
-    const phases: Phase[] = [
+    const round: Phase[] = [
       { name: 'baseline' },
       { name: 'cpu profile shard-0', action: { path: `/admin/profile?thread=shard-0&seconds=${s}`, delayMs: 0 } },
       { name: 'cpu profile gateway-0', action: { path: `/admin/profile?thread=gateway-0&seconds=${s}`, delayMs: 0 } },
       { name: 'cpu profile ingest', action: { path: `/admin/profile?thread=ingest&seconds=${s}`, delayMs: 0 } },
-      { name: 'heap snapshot shard-0', action: { path: '/admin/heap?thread=shard-0', delayMs: 1000 } },
-      { name: 'baseline again' },
     ];
-    const results: PhaseResult[] = [];
+    const phases: Phase[] = [...Array.from({ length: args.rounds }, () => round).flat(), { name: 'heap snapshot shard-0', action: { path: '/admin/heap?thread=shard-0', delayMs: 1000 } }];
+    const runs: PhaseResult[] = [];
     for (const p of phases) {
       n = 0;
       frames = 0;
@@ -131,7 +133,7 @@ async function main(): Promise<void> {
       const seen = lat.slice(0, n).sort();
       const framesInWindow = frames;
       const a = admin ? await admin : undefined;
-      results.push({
+      runs.push({
         phase: p.name,
         framesPerS: framesInWindow / elapsed,
         p50Ms: pct(seen, 0.5),
@@ -142,19 +144,25 @@ async function main(): Promise<void> {
         adminBytes: a ? a.bytes : null,
         adminStatus: a ? a.status : null,
       });
-      const r = results[results.length - 1];
+      const r = runs[runs.length - 1];
       process.stderr.write(`${r.phase}: ${Math.round(r.framesPerS)} frames/s, p50 ${r.p50Ms.toFixed(1)} ms, p99 ${r.p99Ms.toFixed(1)} ms, max ${r.maxMs.toFixed(0)} ms, CPU ${(r.serverCpu * 100).toFixed(0)}%${a ? `, admin ${a.status} in ${a.ms.toFixed(0)} ms, ${(a.bytes / 1024).toFixed(0)} KiB` : ''}\n`);
     }
-    const base = results[0];
-    const rows = results.map(
+    // Per phase, the round with the median frame rate.
+    const names = [...new Set(runs.map((r) => r.phase))];
+    const median = names.map((name) => {
+      const rs = runs.filter((r) => r.phase === name).sort((a, b) => a.framesPerS - b.framesPerS);
+      return rs[Math.floor(rs.length / 2)];
+    });
+    const base = median[0];
+    const rows = median.map(
       (r) =>
         `| ${r.phase} | ${Math.round(r.framesPerS).toLocaleString('en-US')} | ${(((r.framesPerS - base.framesPerS) / base.framesPerS) * 100).toFixed(1)}% | ${r.p50Ms.toFixed(1)} | ${r.p99Ms.toFixed(1)} | ${r.maxMs.toFixed(0)} | ${Math.round(r.serverCpu * 100)}% | ${r.adminMs === null ? '' : `${r.adminStatus}, ${(r.adminMs / 1000).toFixed(2)} s, ${Math.round(r.adminBytes! / 1024).toLocaleString('en-US')} KiB`} |`,
     );
     const table = ['| Phase | Quote frames/s | vs baseline | p50 ms | p99 ms | max ms | Server CPU | Admin request |', '|---|---|---|---|---|---|---|---|', ...rows].join('\n');
-    process.stdout.write(`\n${args.clients} clients × ${args['symbols-per-client']} symbols, ${args.rate} ticks/s, ${s} s per phase, sampling every ${args['interval-us']} µs\n\n${table}\n`);
+    process.stdout.write(`\n${args.clients} clients × ${args['symbols-per-client']} symbols, ${args.rate} ticks/s, ${s} s per phase, ${args.rounds} rounds (median shown), sampling every ${args['interval-us']} µs\n\n${table}\n`);
     mkdirSync(RESULTS_DIR, { recursive: true });
     const file = join(RESULTS_DIR, `profile-overhead-${new Date().toISOString().replace(/[:.]/g, '-')}.json`);
-    writeFileSync(file, JSON.stringify({ args, results }, null, 2));
+    writeFileSync(file, JSON.stringify({ args, median, runs }, null, 2));
     process.stdout.write(`\nresults: ${file}\n`);
   } finally {
     for (const ws of clients) ws.terminate();
