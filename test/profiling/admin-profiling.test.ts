@@ -141,3 +141,29 @@ test('profiling a busy shard: its own hot functions, none of a gateway; auth, va
     await server.stop();
   }
 });
+
+test('a thread that crashes while it is being profiled answers 503 thread_unavailable; after its restart it can be profiled again', async () => {
+  const server = await startTestServer({ BOURSE_ADMIN_TOKEN: TOKEN, RESTART_BACKOFF_MS: '50' });
+  const base = `http://127.0.0.1:${server.port}`;
+  try {
+    const pending = fetch(`${base}/admin/profile?thread=shard-1&seconds=5`, { headers: auth });
+    await new Promise((r) => setTimeout(r, 500));
+    server.worker('shard-1')!.postMessage({ type: 'fault' });
+    const r = await pending;
+    assert.equal(r.status, 503);
+    assert.equal(await errorCode(r), 'thread_unavailable');
+    // thread_unavailable is retryable: once the supervisor has restarted the shard, a retry succeeds.
+    const deadline = Date.now() + 15_000;
+    let again = await fetch(`${base}/admin/profile?thread=shard-1&seconds=1`, { headers: auth });
+    while (again.status === 503 && Date.now() < deadline) {
+      assert.equal(await errorCode(again), 'thread_unavailable');
+      await new Promise((res) => setTimeout(res, 100));
+      again = await fetch(`${base}/admin/profile?thread=shard-1&seconds=1`, { headers: auth });
+    }
+    assert.equal(again.status, 200);
+    assert.ok(server.restarts()['shard-1'] >= 1);
+    assert.ok(((await again.json()) as CpuProfile).nodes.length > 0);
+  } finally {
+    await server.stop();
+  }
+});
