@@ -1,5 +1,5 @@
 import { parentPort, workerData, type MessagePort } from 'node:worker_threads';
-import { ThreadState, dbSpanObserver, serveThreadAdmin, startTracing, systemClock, tracedRpcHandler, workerContext, type Tracing, type WorkerBaseData } from '../core/index.js';
+import { ThreadState, applyUniverse, dbSpanObserver, serveThreadAdmin, startTracing, systemClock, tracedRpcHandler, workerContext, type Tracing, type UniverseMessage, type WorkerBaseData } from '../core/index.js';
 import { serveRpc, type RpcHandler, type RpcPush } from '../core/rpc.js';
 import { migrateUp, openDatabase, pgliteDirOf } from '../core/store/database.js';
 import type { StoreContext, StoreModule } from './store-context.js';
@@ -15,6 +15,7 @@ export type StoreCommand =
   | { readonly type: 'attach-gateway'; readonly gateway: number; readonly port: MessagePort }
   | { readonly type: 'attach-shard'; readonly shard: number; readonly port: MessagePort }
   | { readonly type: 'attach-ingest'; readonly port: MessagePort }
+  | UniverseMessage
   | { readonly type: 'stop' };
 
 /** Store → supervisor messages. */
@@ -79,6 +80,9 @@ try {
         ingestPort?.close();
         ingestPort = cmd.port;
         serveRpc(cmd.port, handlers, (err, method) => log.error({ err, method }, 'store RPC failed'));
+        break;
+      case 'universe':
+        applyUniverse({ universe, directory }, cmd);
         break;
       case 'stop':
         void stop(store.close);
