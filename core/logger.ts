@@ -11,8 +11,9 @@ export type { Logger };
  * (tracing on, core/tracing), a line also carries its `trace_id` and `span_id`,
  * so logs and traces meet.
  */
-export function createLogger(level: string, bindings: { thread: string; shard?: number }): Logger {
-  return pino({ level, base: { pid: process.pid, ...bindings }, timestamp: pino.stdTimeFunctions.isoTime, mixin: traceFields });
+export function createLogger(level: string, bindings: { thread: string; shard?: number }, destination?: { write(line: string): void }): Logger {
+  const options = { level, base: { pid: process.pid, ...bindings }, timestamp: pino.stdTimeFunctions.isoTime, mixin: traceFields };
+  return destination ? pino(options, destination) : pino(options);
 }
 
 const NONE = {};
