@@ -139,7 +139,8 @@ function exchange(res: HttpResponse, opening: Promise<MessagePort>, timeoutMs: n
       res.cork(() => {
         switch (m.type) {
           case 'result':
-            return h.result(m.status, m.body);
+            // A failure after a streamed answer has begun can only cut the response.
+            return started ? res.close() : h.result(m.status, m.body);
           case 'start':
             started = true;
             return h.start?.();
