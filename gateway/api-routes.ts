@@ -6,6 +6,7 @@ import { openApiDocument } from './openapi.js';
 import { registerBarRoutes } from './bar-routes.js';
 import { documentMarketRoutes } from './market-docs.js';
 import { registerAuthRoutes } from './auth-routes.js';
+import { registerDashboardRoutes } from './dashboard-routes.js';
 import type { TemplatedApp } from './uws.js';
 
 /** What the REST API of one gateway thread is built from. */
@@ -22,6 +23,8 @@ export interface ApiDeps {
   readonly version: string;
   /** The access tokens' public key (JWKS). */
   readonly authPublicKey: PublicJwk;
+  /** Called once per answered request (metrics: http_request_duration_seconds). */
+  readonly observe?: (route: string, method: string, status: number, seconds: number) => void;
 }
 
 /**
@@ -35,11 +38,13 @@ export function registerApi(app: TemplatedApp, d: ApiDeps): HttpApi {
     rateLimit: d.rateLimit,
     limits: { loginPerMinute: d.config.loginRateLimit, apiPerMinute: d.config.apiRateLimit },
     log: d.log,
+    observe: d.observe,
   });
   // Feature routes (one line each).
   documentMarketRoutes(api);
   registerBarRoutes(api, d.store);
   registerAuthRoutes(api, { config: d.config, store: d.store, rateLimit: d.rateLimit, publicKey: d.authPublicKey });
+  registerDashboardRoutes(api, d.store);
 
   let doc: string | undefined;
   app.get('/v1/openapi.json', (res) => {
