@@ -14,6 +14,8 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { execSync } from 'node:child_process';
 import { injectTrades, startTestServer } from '../test/helpers/server.js';
 import { launchChromium } from '../test/helpers/browser.js';
+import { RESULTS_DIR } from './load/paths.js';
+import { join } from 'node:path';
 
 // Page-side globals for the evaluate() callbacks (this file compiles for Node).
 declare const localStorage: { setItem(k: string, v: string): void };
@@ -126,8 +128,10 @@ try {
   console.log(
     `| ${result.date.slice(0, 16).replace('T', ' ')} | ${result.commit} | ${result.rows} | ${result.updatesPerS} | ${result.windowS} | ${result.quotesPerS} | ${result.batchesPerS} | ${result.symbolsPerBatch} | ${result.fps} | ${result.frameP50Ms} | ${result.frameP95Ms} | ${result.frameP99Ms} | ${result.frameMaxMs} | ${result.framesOver50Ms} | ${result.longTasks} (${result.longTaskMs} ms) | ${result.layoutShift} | ${result.taskMsPerS} | ${result.scriptMsPerS} | ${result.styleMsPerS} | ${result.layoutMsPerS} | ${result.loadAverage} |`,
   );
-  mkdirSync(new URL('./results/', import.meta.url), { recursive: true });
-  writeFileSync(new URL(`./results/web-${Date.now()}.json`, import.meta.url), JSON.stringify(result, null, 2));
+  mkdirSync(RESULTS_DIR, { recursive: true });
+  const file = join(RESULTS_DIR, `${result.date.replace(/[:.]/g, '-')}-web.json`);
+  writeFileSync(file, JSON.stringify(result, null, 2));
+  console.log(`results: ${file}`);
   clearInterval(feeder);
 } finally {
   await browser.close();
