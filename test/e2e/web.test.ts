@@ -116,6 +116,27 @@ test('web client end to end', { timeout: 240_000, skip: chromiumMissing() }, asy
     assert.deepEqual(await rowOrder(page), ['AAPL', 'MSFT']);
   });
 
+  await t.test('a change made in another tab shows at once (dashboards pushed over the stream)', async (s) => {
+    if (!loggedIn || missing.dashboards) return s.skip('needs a login and /v1/dashboards on the server');
+    const other = await context.newPage();
+    try {
+      await other.goto(base + '/');
+      await other.waitForSelector('.tab >> text=Tech stocks');
+      await other.click('.tab >> text=Tech stocks');
+      await other.click('.tab.active button[aria-label^="Rename"]');
+      await other.fill('.tab input.rename', 'Tech (shared)');
+      await other.press('.tab input.rename', 'Enter');
+      // The first tab never reloads: the server pushes the change to every session of the investor.
+      await page.waitForSelector('.tab >> text=Tech (shared)', { timeout: 10_000 });
+      await other.click('.tab.active button[aria-label^="Rename"]');
+      await other.fill('.tab input.rename', 'Tech stocks');
+      await other.press('.tab input.rename', 'Enter');
+      await page.waitForSelector('.tab >> text=Tech stocks', { timeout: 10_000 });
+    } finally {
+      await other.close();
+    }
+  });
+
   await t.test('search as you type and add from the results', async (s) => {
     if (missing.search) return s.skip('server has no GET /v1/search (search not on main)');
     await page.fill('input[type=search]', 'nvd');
