@@ -13,7 +13,9 @@ COPY domain domain
 COPY cli cli
 COPY bench bench
 COPY test test
-RUN npx tsc -b && npm prune --omit=dev
+COPY web web
+# The web client is built into dist/public, which the gateways serve at /.
+RUN npx tsc -b && npm run build:web && npm prune --omit=dev
 
 # Runtime stage: production dependencies and compiled code only, as a non-root user.
 FROM node:20-bookworm-slim
