@@ -93,6 +93,7 @@ export class Model {
   }
 
   logout(): Promise<void> {
+    this.unread.set(0);
     return this.auth.logout();
   }
 
@@ -133,7 +134,8 @@ export class Model {
     await this.#guard(async () => this.alerts.set(await orEmpty(listAlerts(this.api))));
     await this.#guard(async () => this.notifications.set(await orEmpty(listNotifications(this.api))));
     const follow = (this.#follow = new AbortController());
-    void followNotifications('', this.auth, (n) => this.#onNotification(n), follow.signal);
+    const newest = this.notifications.value.map((n) => Number(n.id)).filter(Number.isFinite);
+    void followNotifications('', this.auth, (n) => this.#onNotification(n), follow.signal, newest.length ? String(Math.max(...newest)) : '');
   }
 
   // ---- dashboards ----

@@ -29,11 +29,12 @@ export async function listNotifications(api: Api): Promise<Notification[]> {
 /**
  * Follows GET /v1/notifications/stream (SSE) with fetch, so the access token
  * goes in the Authorization header (EventSource cannot send one). Reconnects
- * with backoff and jitter, sending Last-Event-ID; stops when `signal` aborts.
+ * with backoff and jitter, sending Last-Event-ID (from `after`, the newest id
+ * already listed, so nothing fired in between is missed); stops when `signal` aborts.
  */
-export async function followNotifications(base: string, tokens: TokenSource, onNotification: (n: Notification) => void, signal: AbortSignal): Promise<void> {
+export async function followNotifications(base: string, tokens: TokenSource, onNotification: (n: Notification) => void, signal: AbortSignal, after = ''): Promise<void> {
   let attempt = 0;
-  let lastId = '';
+  let lastId = after;
   while (!signal.aborted) {
     try {
       const token = await tokens.accessToken();
