@@ -24,7 +24,7 @@ interface Entry {
 
 export const FEEDS = ['simulator', 'replay', 'finnhub', 'alpaca', 'none'] as const;
 /** Variables whose values are secrets: never printed (`bourse config` shows them redacted). */
-export const SECRET_VARIABLES: readonly (keyof Config)[] = ['finnhubToken', 'alpacaKeyId', 'alpacaSecret', 'adminToken', 'databaseUrl', 'authPrivateKey'];
+export const SECRET_VARIABLES: readonly (keyof Config)[] = ['finnhubToken', 'alpacaKeyId', 'alpacaSecret', 'adminToken', 'databaseUrl', 'authPrivateKey', 'redisUrl'];
 export const SIM_PROFILES = ['steady', 'open', 'news'] as const;
 export const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'] as const;
 
@@ -106,6 +106,11 @@ export interface Config {
   readonly maxWatchlistSymbols: number;
   readonly maxAlerts: number;
   readonly barWriteIntervalMs: number;
+  /** Redis for the speed layer (last quotes, shared rate limits, alert latches); unset = in-process only. */
+  readonly redisUrl: string | undefined;
+  readonly redisKeyPrefix: string;
+  readonly quoteCacheTtlS: number;
+  readonly quoteCacheWarmMs: number;
 }
 
 const int = (min: number, max: number): Kind => ({ type: 'int', min, max });
@@ -184,6 +189,10 @@ export const CONFIG_TABLE: readonly Entry[] = [
   { env: 'SEC_REQUESTS_PER_SECOND', key: 'secRequestsPerSecond', kind: int(1, 10), default: () => 10, doc: 'EDGAR request rate (the SEC allows at most 10/s).' },
   { env: 'SEC_TICKERS_URL', key: 'secTickersUrl', kind: { type: 'string' }, default: () => 'https://www.sec.gov/files/company_tickers_exchange.json', doc: 'EDGAR ticker list URL.' },
   { env: 'SEC_SUBMISSIONS_URL', key: 'secSubmissionsUrl', kind: { type: 'string' }, default: () => 'https://data.sec.gov/submissions/', doc: 'EDGAR submissions base URL (`CIK##########.json` is appended).' },
+  { env: 'REDIS_URL', key: 'redisUrl', kind: { type: 'string' }, default: () => undefined, doc: 'Redis (`redis://host:6379/0`, `rediss://` for TLS) for the speed layer: last quotes shared across nodes and warm starts, shared rate limits, alert latches (docs/redis.md). Unset = in-process only (secret).' },
+  { env: 'REDIS_KEY_PREFIX', key: 'redisKeyPrefix', kind: { type: 'string' }, default: () => 'bourse:', doc: 'Prefix of every Redis key Bourse writes (`<prefix>quote:AAPL`); 1–64 of A–Z a–z 0–9 `_ - . :`.' },
+  { env: 'QUOTE_CACHE_TTL_S', key: 'quoteCacheTtlS', kind: int(1, 30 * 86_400), default: () => 4 * 86_400, doc: 'Lifetime of a cached last quote in Redis, renewed on every write (default 4 days: a long weekend).' },
+  { env: 'QUOTE_CACHE_WARM_MS', key: 'quoteCacheWarmMs', kind: int(0, 60_000), default: () => 2000, doc: 'How long a starting shard may wait for its symbols\' last quotes from Redis before it starts cold (0 = never warm).' },
 ];
 
 const STREAM_NAME = /^[A-Za-z0-9_-]{1,64}$/;
@@ -246,6 +255,8 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>> = p
   for (const [env, v] of [['SEC_TICKERS_URL', c.secTickersUrl], ['SEC_SUBMISSIONS_URL', c.secSubmissionsUrl]] as const) {
     if (!/^https?:\/\/\S+$/.test(v)) fail(env, v, 'must be an http(s) URL');
   }
+  if (c.redisUrl !== undefined && !/^rediss?:\/\/\S+$/.test(c.redisUrl)) fail('REDIS_URL', '(redacted)', 'must be a redis:// or rediss:// URL');
+  if (!/^[A-Za-z0-9_.:-]{1,64}$/.test(c.redisKeyPrefix)) fail('REDIS_KEY_PREFIX', c.redisKeyPrefix, 'must be 1–64 of A–Z a–z 0–9 _ - . :');
   return Object.freeze(c);
 }
 

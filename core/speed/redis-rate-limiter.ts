@@ -1,0 +1,112 @@
+import { createHash } from 'node:crypto';
+import { systemClock, type Clock } from '../clock.js';
+import { BourseError } from '../errors.js';
+import { checkLimit, slidingWindowDecision, windowAt, type RateLimitResult, type RateLimiter } from './rate-limiter.js';
+import type { RedisLink } from './redis-connection.js';
+
+/**
+ * One hit, atomically: read the current and previous windows' counters,
+ * decide, and count the hit only if allowed. The arithmetic is the same, in
+ * the same order, as slidingWindowDecision() in rate-limiter.ts, so the
+ * script's verdict and the client's retry-after agree.
+ * KEYS[1] current window's counter, KEYS[2] previous window's.
+ * ARGV limit, windowMs, elapsed ms into the current window.
+ * Returns {allowed 0|1, current before this hit, previous}.
+ */
+export const SLIDING_WINDOW_LUA = `
+local limit = tonumber(ARGV[1])
+local window = tonumber(ARGV[2])
+local elapsed = tonumber(ARGV[3])
+local current = tonumber(redis.call('GET', KEYS[1]) or '0')
+local previous = tonumber(redis.call('GET', KEYS[2]) or '0')
+if previous * (window - elapsed) / window + current + 1 > limit then
+  return {0, current, previous}
+end
+local now = redis.call('INCR', KEYS[1])
+if now == 1 then redis.call('PEXPIRE', KEYS[1], window * 2) end
+return {1, now - 1, previous}
+`;
+const SHA = createHash('sha1').update(SLIDING_WINDOW_LUA).digest('hex');
+
+export interface RedisRateLimiterOptions {
+  readonly redis: RedisLink;
+  /** REDIS_KEY_PREFIX. */
+  readonly prefix: string;
+  /**
+   * Time is injected and passed to the script, so every node must keep its
+   * clock in sync (NTP) to within a small fraction of a window.
+   */
+  readonly clock?: Clock;
+  /**
+   * Answers while Redis is unreachable or fails (e.g. an InProcessRateLimiter:
+   * limits keep holding per thread). Without one, hit() rejects with
+   * BourseError `redis_unavailable`.
+   */
+  readonly fallback?: RateLimiter;
+}
+
+export interface RedisRateLimiterStats {
+  hits: number;
+  refused: number;
+  /** Hits answered by the fallback because Redis was unreachable or failed. */
+  fallbacks: number;
+}
+
+/**
+ * The sliding-window limiter on Redis: exact across gateway threads and
+ * nodes. Keys: `<prefix>rl:{<key>}:<windowMs>:<window index>`, integer
+ * counters that expire two windows after their first hit (docs/redis.md).
+ * The braces keep a key's two windows in one cluster slot.
+ */
+export class RedisRateLimiter implements RateLimiter {
+  readonly stats: RedisRateLimiterStats = { hits: 0, refused: 0, fallbacks: 0 };
+  readonly #o: RedisRateLimiterOptions;
+  readonly #clock: Clock;
+
+  constructor(o: RedisRateLimiterOptions) {
+    this.#o = o;
+    this.#clock = o.clock ?? systemClock;
+  }
+
+  async hit(key: string, limit: number, windowMs: number): Promise<RateLimitResult> {
+    checkLimit(limit, windowMs);
+    this.stats.hits++;
+    const { redis, prefix } = this.#o;
+    if (!redis.ready) return this.#fallback(key, limit, windowMs, undefined);
+    const { index, elapsed } = windowAt(this.#clock.now(), windowMs);
+    const base = `${prefix}rl:{${key}}:${windowMs}:`;
+    const args = [2, `${base}${index}`, `${base}${index - 1}`, limit, windowMs, elapsed] as const;
+    let reply: unknown;
+    try {
+      try {
+        reply = await redis.client.evalsha(SHA, ...args);
+      } catch (err) {
+        if (!String((err as Error).message).startsWith('NOSCRIPT')) throw err;
+        reply = await redis.client.eval(SLIDING_WINDOW_LUA, ...args);
+      }
+    } catch (err) {
+      return this.#fallback(key, limit, windowMs, err);
+    }
+    const [allowed, current, previous] = reply as [number, number, number];
+    const r = slidingWindowDecision(limit, windowMs, elapsed, Number(current), Number(previous));
+    if (Boolean(allowed) !== r.allowed) {
+      // Cannot happen with the same arithmetic; trust the script (it counted or not).
+      return allowed ? { allowed: true, retryAfterMs: 0, remaining: 0 } : { allowed: false, retryAfterMs: 1, remaining: 0 };
+    }
+    if (!r.allowed) this.stats.refused++;
+    return r;
+  }
+
+  async close(): Promise<void> {
+    await this.#o.fallback?.close();
+  }
+
+  async #fallback(key: string, limit: number, windowMs: number, err: unknown): Promise<RateLimitResult> {
+    const fb = this.#o.fallback;
+    if (!fb) throw new BourseError('redis_unavailable', err ? `rate limit: ${(err as Error).message}` : 'rate limit: Redis is not connected', err ? { cause: err } : undefined);
+    this.stats.fallbacks++;
+    const r = await fb.hit(key, limit, windowMs);
+    if (!r.allowed) this.stats.refused++;
+    return r;
+  }
+}
