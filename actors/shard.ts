@@ -29,6 +29,8 @@ export interface ShardOptions {
   readonly prevClose?: Float64Array;
   /** Told about an actor that threw while applying a tick (the shard resumes it). */
   readonly onActorError?: (symbolId: number, err: unknown) => void;
+  /** Told, inside flush(), of each record published (written to the table) in this window; copy it before returning. */
+  readonly onPublish?: (symbolId: number, record: Float64Array) => void;
 }
 
 export interface ShardStats {
@@ -126,6 +128,7 @@ export class Shard {
         const barChanged = a.pendingTradeCount > 0;
         const seq = a.markFlushed(now);
         table.writeRecord(slot, a.record);
+        this.#o.onPublish?.(id, a.record);
         if (quoteFormats) this.#add(id, FrameKind.quote, seq, quoteFormats, quoteMessage(symbol, a.record, now, ta));
         if (trades && trades.length) this.#add(id, FrameKind.trades, seq, tradeFormats, { type: 'trades', symbol, seq, ts: now, ta, trades });
         if (!barFormats) continue;

@@ -22,6 +22,7 @@ import { resolveUniverse } from '../ingest/universe-source.js';
 import type { StoreCommand, StoreEvent, StoreWorkerData } from '../domain/store-worker.js';
 import type { StoreSecrets } from '../domain/modules.js';
 import { ManagedThread } from './managed-thread.js';
+import type { RedisMonitor } from '../core/speed/redis-monitor.js';
 
 /**
  * Young-generation cap per worker thread, MB. Hot threads make short-lived
@@ -78,6 +79,8 @@ export async function startServer(config: Config, log: Logger = createLogger(con
   const statusSab = ThreadStatus.allocate(slots.length);
   const status = new ThreadStatus(statusSab, slots);
   if (config.natsUrl) status.set('nats', ThreadState.starting);
+  if (config.redisUrl) status.set('redis', ThreadState.starting);
+  let redisMonitor: RedisMonitor | undefined;
   const prevClose = referencePrices(universe, config);
   const backoff = {
     backoffMs: config.restartBackoffMs,
@@ -294,6 +297,8 @@ export async function startServer(config: Config, log: Logger = createLogger(con
   } else {
     await ingestReady;
   }
+  // Redis is optional: its slot says degraded while it is away, never unready (docs/redis.md).
+  if (config.redisUrl) redisMonitor = new (await import('../core/speed/redis-monitor.js')).RedisMonitor({ url: config.redisUrl, log, onChange: (up) => status.set('redis', up ? ThreadState.ready : ThreadState.down) });
   log.info({ port, gateways: G, shards: S, symbols: universe.size, feed: config.feed }, 'bourse ready');
 
   let stopped: Promise<void> | undefined;
@@ -371,6 +376,7 @@ export async function startServer(config: Config, log: Logger = createLogger(con
         await Promise.all(group.map((t) => t.terminate()));
       }
     }
+    await redisMonitor?.close();
     log.info({ ms: Date.now() - started }, 'bourse stopped');
   }
 }

@@ -10,7 +10,7 @@ import { StreamHandler } from './stream-handler.js';
 import { Topics } from './topics.js';
 import { RpcClient, type RpcPush } from '../core/rpc.js';
 import { registerApi, refuseTokens } from './api-routes.js';
-import { inProcessRateLimit } from './in-process-rate-limit.js';
+import { openRateLimiter } from '../core/speed/speed-layer.js';
 import { closeApp, closeListenSocket, createApp, listenPort, type us_listen_socket } from './uws.js';
 
 /** What the supervisor hands a gateway thread. */
@@ -74,13 +74,15 @@ registerAdminRoutes(app, {
       post({ type: 'quarantine', id, request });
     }),
 });
+// Rate limits: on Redis when REDIS_URL is set (exact across threads and nodes; in-process while Redis is away), else in-process.
+const rateLimiter = await openRateLimiter(config, { name, log, clock: systemClock });
 const api = registerApi(app, {
   config,
   universe,
   log,
   store,
   authenticate: refuseTokens,
-  rateLimit: inProcessRateLimit(),
+  rateLimit: (key, limit, windowMs) => rateLimiter.port.hit(key, limit, windowMs),
   version: data.version,
 });
 registerRestRoutes(app, { universe, reader, status, clock: systemClock, thread: name, draining: () => draining });
@@ -150,7 +152,7 @@ function drain(): void {
     for (const p of shards.values()) p.close();
     store.close();
     log.info({ stats: stream.stats }, 'gateway drained');
-    exit(0, 'drained');
+    void rateLimiter.close().finally(() => exit(0, 'drained'));
   }, 10);
 }
 

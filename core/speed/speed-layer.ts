@@ -6,10 +6,11 @@ import { InProcessAlertLatch } from './in-process-alert-latch.js';
 import { InProcessRateLimiter } from './in-process-rate-limiter.js';
 import type { QuoteCache } from './quote-cache.js';
 import type { RateLimiter } from './rate-limiter.js';
-import { RedisAlertLatch } from './redis-alert-latch.js';
-import { RedisConnection } from './redis-connection.js';
-import { RedisQuoteCache } from './redis-quote-cache.js';
-import { RedisRateLimiter } from './redis-rate-limiter.js';
+import type { RedisConnection } from './redis-connection.js';
+
+// The Redis adapters (and ioredis, ~100 ms to load) are imported only when
+// REDIS_URL is set, so threads of a server without Redis never load them.
+// Import this file directly (not core/speed/index.ts, which loads them all).
 
 /** A port opened from the configuration, with the connection it owns (if any). */
 export interface Opened<T> {
@@ -38,15 +39,19 @@ function opened<T extends { close(): Promise<void> }>(port: T, redis: RedisConne
   };
 }
 
-const connect = (config: Config, d: SpeedDeps): RedisConnection => new RedisConnection({ url: config.redisUrl!, name: d.name, log: d.log });
+async function connect(config: Config, d: SpeedDeps): Promise<RedisConnection> {
+  const { RedisConnection } = await import('./redis-connection.js');
+  return new RedisConnection({ url: config.redisUrl!, name: d.name, log: d.log });
+}
 
 /**
  * The shard's quote cache: Redis when REDIS_URL is set, else none (a single
  * node's quote tables already are its in-process speed layer).
  */
-export function openQuoteCache(config: Config, d: SpeedDeps): Opened<QuoteCache> | undefined {
+export async function openQuoteCache(config: Config, d: SpeedDeps): Promise<Opened<QuoteCache> | undefined> {
   if (!config.redisUrl) return undefined;
-  const redis = connect(config, d);
+  const { RedisQuoteCache } = await import('./redis-quote-cache.js');
+  const redis = await connect(config, d);
   return opened(new RedisQuoteCache({ redis, prefix: config.redisKeyPrefix, ttlMs: config.quoteCacheTtlS * 1000 }), redis);
 }
 
@@ -55,10 +60,11 @@ export function openQuoteCache(config: Config, d: SpeedDeps): Opened<QuoteCache>
  * falling back to an in-process limiter while Redis is away) when REDIS_URL
  * is set, in-process otherwise.
  */
-export function openRateLimiter(config: Config, d: SpeedDeps): Opened<RateLimiter> {
+export async function openRateLimiter(config: Config, d: SpeedDeps): Promise<Opened<RateLimiter>> {
   const local = new InProcessRateLimiter({ clock: d.clock });
   if (!config.redisUrl) return opened(local, undefined);
-  const redis = connect(config, d);
+  const { RedisRateLimiter } = await import('./redis-rate-limiter.js');
+  const redis = await connect(config, d);
   return opened(new RedisRateLimiter({ redis, prefix: config.redisKeyPrefix, clock: d.clock, fallback: local }), redis);
 }
 
@@ -67,8 +73,9 @@ export function openRateLimiter(config: Config, d: SpeedDeps): Opened<RateLimite
  * TTL) when REDIS_URL is set, in-process otherwise. `claim` rejects with
  * `redis_unavailable` while Redis is away (see AlertLatch).
  */
-export function openAlertLatch(config: Config, d: SpeedDeps & { readonly ttlMs: number }): Opened<AlertLatch> {
+export async function openAlertLatch(config: Config, d: SpeedDeps & { readonly ttlMs: number }): Promise<Opened<AlertLatch>> {
   if (!config.redisUrl) return opened(new InProcessAlertLatch({ ttlMs: d.ttlMs, clock: d.clock }), undefined);
-  const redis = connect(config, d);
+  const { RedisAlertLatch } = await import('./redis-alert-latch.js');
+  const redis = await connect(config, d);
   return opened(new RedisAlertLatch({ redis, prefix: config.redisKeyPrefix, ttlMs: d.ttlMs, owner: `${process.pid}:${d.name}` }), redis);
 }
