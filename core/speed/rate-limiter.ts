@@ -49,7 +49,8 @@ export function slidingWindowDecision(limit: number, windowMs: number, elapsed: 
     const e2 = windowMs - ((limit - current - 1) * windowMs) / previous;
     wait = e2 - elapsed;
   }
-  return { allowed: false, retryAfterMs: Math.max(1, Math.ceil(wait)), remaining: 0 };
+  // (− 1e-6: float noise such as 239.00000000003 must not round up a whole ms.)
+  return { allowed: false, retryAfterMs: Math.max(1, Math.ceil(wait - 1e-6)), remaining: 0 };
 }
 
 /** Index of the window holding `now` and how far into it `now` is. */
