@@ -97,6 +97,8 @@ export async function startServer(config: Config, log: Logger = createLogger(con
   // SO_REUSEPORT would also let a second server (same user) share a busy port
   // and silently take half its connections: fail fast instead.
   if (config.port !== 0) await assertPortFree(config.host, port);
+  // Redis is optional: its slot says degraded while it is away, never unready (docs/redis.md).
+  if (config.redisUrl) redisMonitor = new (await import('../core/speed/redis-monitor.js')).RedisMonitor({ url: config.redisUrl, log, onChange: (up) => status.set('redis', up ? ThreadState.ready : ThreadState.down) });
   let stopping = false;
   const gatewayUp = new Map<number, boolean>();
 
@@ -262,6 +264,7 @@ export async function startServer(config: Config, log: Logger = createLogger(con
   if (storeStart.type === 'failed') {
     await store.stopping();
     await Promise.all(shards.map((t) => t.terminate()));
+    await redisMonitor?.close();
     throw new Error(`the store did not start: ${storeStart.error}`);
   }
   for (let g = 0; g < G; g++) {
@@ -297,8 +300,6 @@ export async function startServer(config: Config, log: Logger = createLogger(con
   } else {
     await ingestReady;
   }
-  // Redis is optional: its slot says degraded while it is away, never unready (docs/redis.md).
-  if (config.redisUrl) redisMonitor = new (await import('../core/speed/redis-monitor.js')).RedisMonitor({ url: config.redisUrl, log, onChange: (up) => status.set('redis', up ? ThreadState.ready : ThreadState.down) });
   log.info({ port, gateways: G, shards: S, symbols: universe.size, feed: config.feed }, 'bourse ready');
 
   let stopped: Promise<void> | undefined;
