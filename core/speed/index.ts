@@ -13,3 +13,4 @@ export * from './redis-monitor.js';
 export * from './redis-quote-cache.js';
 export * from './redis-rate-limiter.js';
 export * from './speed-layer.js';
+export * from './redis-script.js';

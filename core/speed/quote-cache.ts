@@ -54,37 +54,53 @@ export interface QuoteCache {
 /** Version of the hash layout below, stored in field `v`; a reader skips entries of another version. */
 export const QUOTE_LAYOUT_VERSION = '1';
 
+/** Bytes of field `rec`: every quote record field as a float64, little-endian, in QuoteField order. */
+export const QUOTE_REC_BYTES = QUOTE_FIELDS * 8;
+
 /**
- * Hash fields of a cached quote: every QuoteField except `arrival` (a
- * tick-to-wire marker that means nothing outside the process that stamped it).
+ * Fields written as decimal text beside `rec`, for readers that are not
+ * Bourse (`HGET <prefix>quote:AAPL last`). `rec` is what a warm start reads.
  */
-export const QUOTE_HASH_FIELDS: readonly (readonly [name: string, index: number])[] = Object.entries(QuoteField).filter(([name]) => name !== 'arrival');
+export const QUOTE_TEXT_FIELDS = ['seq', 'ts', 'last', 'bid', 'ask', 'volume'] as const satisfies readonly (keyof typeof QuoteField)[];
+
+/** Every field of a cached quote's hash, in the order encodeQuoteValues() gives the values. */
+export const QUOTE_HASH_FIELDS: readonly string[] = ['v', 'rec', ...QUOTE_TEXT_FIELDS];
 
 /** The key of a symbol's cached quote. */
 export function quoteKey(prefix: string, symbol: string): string {
   return `${prefix}quote:${symbol}`;
 }
 
-/** A record as HSET arguments: `v`, then field/value pairs (NaN as `NaN`). */
-export function encodeQuoteHash(record: Float64Array): string[] {
-  const out: string[] = ['v', QUOTE_LAYOUT_VERSION];
-  for (const [name, i] of QUOTE_HASH_FIELDS) out.push(name, String(record[i]));
-  return out;
+/**
+ * Appends the hash values of `record` to `out`, in QUOTE_HASH_FIELDS order:
+ * the layout version, the packed record (`arrival`, a tick-to-wire marker that
+ * means nothing outside the process that stamped it, is stored as NaN), then
+ * the text fields (NaN as `NaN`).
+ */
+export function encodeQuoteValues(record: Float64Array, out: (string | Buffer)[]): void {
+  const rec = Buffer.allocUnsafe(QUOTE_REC_BYTES);
+  for (let i = 0; i < QUOTE_FIELDS; i++) rec.writeDoubleLE(i === QuoteField.arrival ? Number.NaN : record[i], i * 8);
+  out.push(QUOTE_LAYOUT_VERSION, rec);
+  for (const name of QUOTE_TEXT_FIELDS) out.push(String(record[QuoteField[name]]));
 }
 
 /**
  * A record from a hash read back from the cache (outside input: validated).
- * Null unless it has this layout's version and a positive integer seq; fields
- * missing or not finite numbers read as NaN; `arrival` is NaN.
+ * Null unless it has this layout's version, a `rec` of the right size and a
+ * positive integer seq; fields that are not finite numbers read as NaN
+ * (unknown); `arrival` is NaN.
  */
-export function decodeQuoteHash(hash: Readonly<Record<string, string>> | null | undefined): Float64Array | null {
-  if (!hash || typeof hash !== 'object' || hash.v !== QUOTE_LAYOUT_VERSION) return null;
-  const r = new Float64Array(QUOTE_FIELDS).fill(Number.NaN);
-  for (const [name, i] of QUOTE_HASH_FIELDS) {
-    const raw = hash[name];
-    const n = typeof raw === 'string' && raw !== '' ? Number(raw) : Number.NaN;
+export function decodeQuoteHash(hash: Readonly<Record<string, Buffer | string>> | null | undefined): Float64Array | null {
+  if (!hash || typeof hash !== 'object') return null;
+  const v = hash.v;
+  const rec = hash.rec;
+  if (v === undefined || String(v) !== QUOTE_LAYOUT_VERSION || !Buffer.isBuffer(rec) || rec.length !== QUOTE_REC_BYTES) return null;
+  const r = new Float64Array(QUOTE_FIELDS);
+  for (let i = 0; i < QUOTE_FIELDS; i++) {
+    const n = rec.readDoubleLE(i * 8);
     r[i] = Number.isFinite(n) ? n : Number.NaN;
   }
+  r[QuoteField.arrival] = Number.NaN;
   const seq = r[QuoteField.seq];
   if (!(Number.isInteger(seq) && seq > 0)) return null;
   return r;

@@ -1,7 +1,39 @@
 import { BourseError } from '../errors.js';
 import { QUOTE_FIELDS } from '../quote-record.js';
-import { decodeQuoteHash, encodeQuoteHash, quoteKey, type QuoteCache, type QuoteCacheStats } from './quote-cache.js';
+import { QUOTE_HASH_FIELDS, decodeQuoteHash, encodeQuoteValues, quoteKey, type QuoteCache, type QuoteCacheStats } from './quote-cache.js';
 import type { RedisLink } from './redis-connection.js';
+import { RedisScript } from './redis-script.js';
+
+/**
+ * Writes a batch of quote hashes in one round trip and one command:
+ * KEYS = the symbols' keys; ARGV = ttl ms, the number of fields F, the F
+ * field names, then F values per key. Per key: HSET the fields, then PEXPIRE.
+ * A key Redis refuses (WRONGTYPE: something else owns the name) is skipped,
+ * not fatal to the rest; the script returns the 1-based indexes of those keys.
+ *
+ * Why a script and not a pipeline of HSET + PEXPIRE: the client's cost is per
+ * command (measured in docs/benchmarks.md), and this is one command per batch
+ * instead of two per symbol.
+ */
+export const QUOTE_WRITE_LUA = `
+local ttl = ARGV[1]
+local nf = tonumber(ARGV[2])
+local failed = {}
+local args = {}
+for f = 1, nf do args[2 * f - 1] = ARGV[2 + f] end
+for k = 1, #KEYS do
+  local base = 2 + nf + (k - 1) * nf
+  for f = 1, nf do args[2 * f] = ARGV[base + f] end
+  local ok = redis.pcall('HSET', KEYS[k], unpack(args))
+  if type(ok) == 'table' and ok.err then
+    failed[#failed + 1] = k
+  else
+    redis.call('PEXPIRE', KEYS[k], ttl)
+  end
+end
+return failed
+`;
+const QUOTE_WRITE = new RedisScript(QUOTE_WRITE_LUA);
 
 export interface RedisQuoteCacheOptions {
   readonly redis: RedisLink;
@@ -11,25 +43,24 @@ export interface RedisQuoteCacheOptions {
   readonly ttlMs: number;
 }
 
-/** Symbols per HGETALL pipeline when loading. */
-const LOAD_CHUNK = 1000;
+/** Symbols per write script (bounds how long one script holds Redis) and per HGETALL pipeline. */
+const CHUNK = 500;
 
 /**
- * QuoteCache on Redis: one hash per symbol, `<prefix>quote:<SYM>`, fields as
- * in quote-cache.ts (layout in docs/redis.md). A batch is one pipeline of
- * HSET + PEXPIRE per symbol (not a transaction: each symbol's pair is
- * independent). While the connection is down nothing is sent and records
- * wait, newest per symbol; records of a batch that failed because the
- * connection dropped wait again (unless a newer one already waits); a record
- * Redis itself refused (e.g. WRONGTYPE) is dropped and counted.
+ * QuoteCache on Redis: one hash per symbol, `<prefix>quote:<SYM>` (layout in
+ * quote-cache.ts and docs/redis.md), written by QUOTE_WRITE_LUA, one script
+ * call per CHUNK symbols of a batch, all sent at once. While the connection
+ * is down nothing is sent and records wait, newest per symbol; records of a
+ * call that failed because the connection dropped wait again (unless a newer
+ * one already waits); a record Redis itself refused is dropped and counted.
  */
 export class RedisQuoteCache implements QuoteCache {
   readonly stats: QuoteCacheStats = { puts: 0, written: 0, batches: 0, dropped: 0, failedBatches: 0 };
-  /** Last error Redis answered with (for logs on recovery). */
+  /** Last error Redis answered with. */
   lastError = '';
   readonly #o: RedisQuoteCacheOptions;
   #pending = new Map<string, Float64Array>();
-  /** Record buffers to reuse: a steady writer allocates nothing per put. */
+  /** Record buffers to reuse: a steady writer allocates no record per put. */
   readonly #spare: Float64Array[] = [];
   #inFlight: Promise<void> | null = null;
 
@@ -52,63 +83,67 @@ export class RedisQuoteCache implements QuoteCache {
   flush(): Promise<void> {
     if (this.#inFlight) return this.#inFlight;
     if (this.#pending.size === 0 || !this.#o.redis.ready) return Promise.resolve();
-    const batch = this.#pending;
+    const batch = [...this.#pending];
     this.#pending = new Map();
-    this.#inFlight = this.#send(batch).finally(() => (this.#inFlight = null));
+    this.stats.batches++;
+    const calls: Promise<boolean>[] = [];
+    for (let at = 0; at < batch.length; at += CHUNK) calls.push(this.#write(batch.slice(at, at + CHUNK)));
+    this.#inFlight = Promise.all(calls).then((ok) => {
+      if (ok.includes(false)) this.stats.failedBatches++;
+      this.#inFlight = null;
+    });
     return this.#inFlight;
   }
 
-  async #send(batch: Map<string, Float64Array>): Promise<void> {
+  /** One script call; true when every record was written. Never rejects. */
+  async #write(chunk: [string, Float64Array][]): Promise<boolean> {
     const { redis, prefix, ttlMs } = this.#o;
-    const p = redis.client.pipeline();
-    for (const [symbol, record] of batch) {
-      const key = quoteKey(prefix, symbol);
-      p.hset(key, ...encodeQuoteHash(record));
-      p.pexpire(key, ttlMs);
-    }
-    this.stats.batches++;
-    let results: [Error | null, unknown][] | null;
+    const keys: string[] = new Array(chunk.length);
+    const args: (string | Buffer)[] = [String(ttlMs), String(QUOTE_HASH_FIELDS.length), ...QUOTE_HASH_FIELDS];
+    chunk.forEach(([symbol, record], i) => {
+      keys[i] = quoteKey(prefix, symbol);
+      encodeQuoteValues(record, args);
+    });
+    let refused: Set<number>;
     try {
-      results = await p.exec();
-    } catch {
-      results = null;
-    }
-    let i = 0;
-    let failed = false;
-    for (const [symbol, record] of batch) {
-      const hset = results?.[i * 2];
-      const expire = results?.[i * 2 + 1];
-      i++;
-      const err = !results ? 'pipeline failed' : hset?.[0] ?? expire?.[0];
-      if (!err) {
-        this.stats.written++;
-        this.#spare.push(record);
-        continue;
+      const failed = (await QUOTE_WRITE.run(redis.client, keys.length, ...keys, ...args)) as number[];
+      refused = new Set(failed.map((k) => Number(k) - 1));
+    } catch (err) {
+      this.lastError = (err as Error).message;
+      // Redis answered with an error (e.g. a script error): sending these again would fail again.
+      if (redis.ready) return this.#drop(chunk);
+      // The connection dropped: these wait for it to come back, unless a newer record already does.
+      for (const [symbol, record] of chunk) {
+        if (this.#pending.has(symbol)) this.#drop([[symbol, record]]);
+        else this.#pending.set(symbol, record);
       }
-      failed = true;
-      this.lastError = err instanceof Error ? err.message : String(err);
-      if (redis.ready) {
-        // Redis answered and refused: sending it again would fail again.
-        this.stats.dropped++;
-        this.#spare.push(record);
-      } else if (this.#pending.has(symbol)) {
-        this.stats.dropped++; // a newer record already waits
-        this.#spare.push(record);
-      } else {
-        this.#pending.set(symbol, record);
-      }
+      return false;
     }
-    if (failed) this.stats.failedBatches++;
+    chunk.forEach(([, record], i) => {
+      if (refused.has(i)) this.stats.dropped++;
+      else this.stats.written++;
+      this.#spare.push(record);
+    });
+    if (refused.size > 0) this.lastError = `Redis refused ${refused.size} quote write(s), e.g. ${keys[[...refused][0]]} (WRONGTYPE?)`;
+    return refused.size === 0;
+  }
+
+  #drop(records: [string, Float64Array][]): false {
+    for (const [, record] of records) {
+      this.stats.dropped++;
+      this.#spare.push(record);
+    }
+    return false;
   }
 
   async load(symbols: readonly string[]): Promise<Map<string, Float64Array>> {
     const { redis, prefix } = this.#o;
     if (!redis.ready) throw new BourseError('redis_unavailable', 'cannot load cached quotes: Redis is not connected');
     const out = new Map<string, Float64Array>();
-    for (let at = 0; at < symbols.length; at += LOAD_CHUNK) {
-      const chunk = symbols.slice(at, at + LOAD_CHUNK);
+    for (let at = 0; at < symbols.length; at += CHUNK) {
+      const chunk = symbols.slice(at, at + CHUNK);
       const p = redis.client.pipeline();
-      for (const s of chunk) p.hgetall(quoteKey(prefix, s));
+      for (const s of chunk) p.hgetallBuffer(quoteKey(prefix, s));
       let results: [Error | null, unknown][] | null;
       try {
         results = await p.exec();
@@ -123,7 +158,7 @@ export class RedisQuoteCache implements QuoteCache {
           if (!redis.ready) throw new BourseError('redis_unavailable', `cannot load cached quotes: ${err.message}`);
           return;
         }
-        const record = decodeQuoteHash(hash as Record<string, string>);
+        const record = decodeQuoteHash(hash as Record<string, Buffer>);
         if (record) out.set(s, record);
       });
     }

@@ -1,8 +1,8 @@
-import { createHash } from 'node:crypto';
 import { systemClock, type Clock } from '../clock.js';
 import { BourseError } from '../errors.js';
 import { checkLimit, slidingWindowDecision, windowAt, type RateLimitResult, type RateLimiter } from './rate-limiter.js';
 import type { RedisLink } from './redis-connection.js';
+import { RedisScript } from './redis-script.js';
 
 /**
  * One hit, atomically: read the current and previous windows' counters,
@@ -26,7 +26,7 @@ local now = redis.call('INCR', KEYS[1])
 if now == 1 then redis.call('PEXPIRE', KEYS[1], window * 2) end
 return {1, now - 1, previous}
 `;
-const SHA = createHash('sha1').update(SLIDING_WINDOW_LUA).digest('hex');
+const SLIDING_WINDOW = new RedisScript(SLIDING_WINDOW_LUA);
 
 export interface RedisRateLimiterOptions {
   readonly redis: RedisLink;
@@ -75,15 +75,9 @@ export class RedisRateLimiter implements RateLimiter {
     if (!redis.ready) return this.#fallback(key, limit, windowMs, undefined);
     const { index, elapsed } = windowAt(this.#clock.now(), windowMs);
     const base = `${prefix}rl:{${key}}:${windowMs}:`;
-    const args = [2, `${base}${index}`, `${base}${index - 1}`, limit, windowMs, elapsed] as const;
     let reply: unknown;
     try {
-      try {
-        reply = await redis.client.evalsha(SHA, ...args);
-      } catch (err) {
-        if (!String((err as Error).message).startsWith('NOSCRIPT')) throw err;
-        reply = await redis.client.eval(SLIDING_WINDOW_LUA, ...args);
-      }
+      reply = await SLIDING_WINDOW.run(redis.client, 2, `${base}${index}`, `${base}${index - 1}`, limit, windowMs, elapsed);
     } catch (err) {
       return this.#fallback(key, limit, windowMs, err);
     }

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { ManualClock, QUOTE_FIELDS, QuoteField as Q, createLogger, emptyQuoteRecord, hasCode } from '../../core/index.js';
-import { InProcessQuoteCache, QUOTE_HASH_FIELDS, RedisConnection, RedisQuoteCache, decodeQuoteHash, encodeQuoteHash, quoteKey } from '../../core/speed/index.js';
+import { InProcessQuoteCache, QUOTE_HASH_FIELDS, QUOTE_REC_BYTES, RedisConnection, RedisQuoteCache, decodeQuoteHash, encodeQuoteValues, quoteKey } from '../../core/speed/index.js';
 import { redisFixture, startRedisServer, type RedisFixture } from '../helpers/redis.js';
 import { until } from '../helpers/server.js';
 
@@ -32,28 +32,35 @@ function record(seq: number, last: number): Float64Array {
   return r;
 }
 
-test('hash layout: every field but arrival round-trips, NaN included; bad hashes are refused, not thrown', () => {
+test('hash layout: the packed record round-trips (NaN included, arrival dropped), text fields beside it; bad hashes are refused, not thrown', () => {
   const r = record(7, 187.25);
-  const args = encodeQuoteHash(r);
-  assert.equal(args.length, 2 + 2 * (QUOTE_FIELDS - 1));
-  const hash: Record<string, string> = {};
-  for (let i = 0; i < args.length; i += 2) hash[args[i]] = args[i + 1];
+  const values: (string | Buffer)[] = [];
+  encodeQuoteValues(r, values);
+  assert.equal(values.length, QUOTE_HASH_FIELDS.length);
+  const hash: Record<string, string | Buffer> = {};
+  QUOTE_HASH_FIELDS.forEach((f, i) => (hash[f] = values[i]));
   assert.equal(hash.v, '1');
-  assert.equal(hash.bid, 'NaN');
-  assert.equal(hash.arrival, undefined);
-  const back = decodeQuoteHash(hash)!;
-  for (const [name, i] of QUOTE_HASH_FIELDS) assert.ok(Object.is(back[i], r[i]) || (Number.isNaN(back[i]) && Number.isNaN(r[i])), name);
-  assert.ok(Number.isNaN(back[Q.arrival]));
+  assert.equal((hash.rec as Buffer).length, QUOTE_REC_BYTES);
+  assert.deepEqual([hash.seq, hash.last, hash.bid, hash.volume], ['7', '187.25', 'NaN', '700'], 'readable without Bourse');
+  const back = decodeQuoteHash({ ...hash, v: Buffer.from('1') })!;
+  for (let i = 0; i < QUOTE_FIELDS; i++) {
+    if (i === Q.arrival) assert.ok(Number.isNaN(back[i]), 'arrival is not cached');
+    else assert.ok(Object.is(back[i], r[i]), `field ${i}`);
+  }
   assert.equal(decodeQuoteHash(null), null);
   assert.equal(decodeQuoteHash({}), null);
   assert.equal(decodeQuoteHash({ ...hash, v: '2' }), null, 'another layout version');
-  assert.equal(decodeQuoteHash({ ...hash, seq: '0' }), null, 'never published');
-  assert.equal(decodeQuoteHash({ ...hash, seq: 'x' }), null);
-  const junk = decodeQuoteHash({ ...hash, last: 'abc', bid: '', high: 'Infinity' })!;
-  assert.ok(Number.isNaN(junk[Q.last]) && Number.isNaN(junk[Q.bid]) && Number.isNaN(junk[Q.high]), 'non-numbers read as unknown');
+  assert.equal(decodeQuoteHash({ ...hash, rec: (hash.rec as Buffer).subarray(8) }), null, 'truncated');
+  assert.equal(decodeQuoteHash({ ...hash, rec: 'text' }), null);
+  const unpublished = Buffer.from(hash.rec as Buffer);
+  unpublished.writeDoubleLE(0, Q.seq * 8);
+  assert.equal(decodeQuoteHash({ ...hash, rec: unpublished }), null, 'never published');
+  const odd = Buffer.from(hash.rec as Buffer);
+  odd.writeDoubleLE(Number.POSITIVE_INFINITY, Q.high * 8);
+  assert.ok(Number.isNaN(decodeQuoteHash({ ...hash, rec: odd })![Q.high]), 'non-finite numbers read as unknown');
 });
 
-test('redis: one pipelined batch per flush, one write per symbol, hashes with a TTL, readable by another client', async () => {
+test('redis: one round trip per flush, one write per symbol, hashes with a TTL, readable by another client', async () => {
   const prefix = `${fx.prefix}a:`;
   const cache = new RedisQuoteCache({ redis: conn, prefix, ttlMs: 60_000 });
   cache.put('AAPL', record(1, 100));
@@ -104,11 +111,13 @@ test('redis: load skips entries of another shape (outside input) and reads the r
   assert.deepEqual([...loaded.keys()], ['GOOD']);
   // A write Redis refuses (WRONGTYPE) is dropped and counted, not retried forever.
   cache.put('BAD2', record(1, 1));
+  cache.put('GOOD', record(4, 11));
   await cache.flush();
   assert.equal(cache.stats.failedBatches, 1);
   assert.equal(cache.stats.dropped, 1);
   assert.equal(cache.pending, 0);
-  assert.match(cache.lastError, /WRONGTYPE/);
+  assert.match(cache.lastError, /refused 1/);
+  assert.equal(await fx.client.hget(quoteKey(prefix, 'GOOD'), 'seq'), '4', 'the rest of the batch was written');
 });
 
 test('redis away: nothing throws, records wait newest-per-symbol (bounded, superseded ones counted), load rejects; back: one batch catches up', async () => {
