@@ -111,8 +111,9 @@ export class RedisQuoteCache implements QuoteCache {
     } catch (err) {
       this.lastError = (err as Error).message;
       // Redis answered with an error (e.g. a script error): sending these again would fail again.
-      if (redis.ready) return this.#drop(chunk);
-      // The connection dropped: these wait for it to come back, unless a newer record already does.
+      if (redis.ready && !/timed out/i.test(this.lastError)) return this.#drop(chunk);
+      // The connection dropped, or Redis did not answer in time: these wait for the next
+      // batch, unless a newer record already does.
       for (const [symbol, record] of chunk) {
         if (this.#pending.has(symbol)) this.#drop([[symbol, record]]);
         else this.#pending.set(symbol, record);

@@ -28,6 +28,9 @@ return {1, now - 1, previous}
 `;
 const SLIDING_WINDOW = new RedisScript(SLIDING_WINDOW_LUA);
 
+/** After a failed hit, the next hits go straight to the fallback for this long. */
+export const SKIP_AFTER_FAILURE_MS = 1000;
+
 export interface RedisRateLimiterOptions {
   readonly redis: RedisLink;
   /** REDIS_KEY_PREFIX. */
@@ -48,7 +51,7 @@ export interface RedisRateLimiterOptions {
 export interface RedisRateLimiterStats {
   hits: number;
   refused: number;
-  /** Hits answered by the fallback because Redis was unreachable or failed. */
+  /** Hits answered by the fallback because Redis was unreachable, failed, or failed less than SKIP_AFTER_FAILURE_MS ago. */
   fallbacks: number;
 }
 
@@ -62,6 +65,7 @@ export class RedisRateLimiter implements RateLimiter {
   readonly stats: RedisRateLimiterStats = { hits: 0, refused: 0, fallbacks: 0 };
   readonly #o: RedisRateLimiterOptions;
   readonly #clock: Clock;
+  #skipUntil = 0;
 
   constructor(o: RedisRateLimiterOptions) {
     this.#o = o;
@@ -72,13 +76,17 @@ export class RedisRateLimiter implements RateLimiter {
     checkLimit(limit, windowMs);
     this.stats.hits++;
     const { redis, prefix } = this.#o;
-    if (!redis.ready) return this.#fallback(key, limit, windowMs, undefined);
-    const { index, elapsed } = windowAt(this.#clock.now(), windowMs);
+    const now = this.#clock.now();
+    if (!redis.ready || now < this.#skipUntil) return this.#fallback(key, limit, windowMs, undefined);
+    const { index, elapsed } = windowAt(now, windowMs);
     const base = `${prefix}rl:{${key}}:${windowMs}:`;
     let reply: unknown;
     try {
       reply = await SLIDING_WINDOW.run(redis.client, 2, `${base}${index}`, `${base}${index - 1}`, limit, windowMs, elapsed);
     } catch (err) {
+      // A failed or slow Redis is not asked again for a while: a hung server must not add
+      // the command timeout to every request.
+      this.#skipUntil = this.#clock.now() + SKIP_AFTER_FAILURE_MS;
       return this.#fallback(key, limit, windowMs, err);
     }
     const [allowed, current, previous] = reply as [number, number, number];
@@ -97,7 +105,10 @@ export class RedisRateLimiter implements RateLimiter {
 
   async #fallback(key: string, limit: number, windowMs: number, err: unknown): Promise<RateLimitResult> {
     const fb = this.#o.fallback;
-    if (!fb) throw new BourseError('redis_unavailable', err ? `rate limit: ${(err as Error).message}` : 'rate limit: Redis is not connected', err ? { cause: err } : undefined);
+    if (!fb) {
+      const why = err ? (err as Error).message : this.#o.redis.ready ? 'Redis failed less than a second ago' : 'Redis is not connected';
+      throw new BourseError('redis_unavailable', `rate limit: ${why}`, err ? { cause: err } : undefined);
+    }
     this.stats.fallbacks++;
     const r = await fb.hit(key, limit, windowMs);
     if (!r.allowed) this.stats.refused++;

@@ -67,6 +67,8 @@ export interface RedisServerProcess {
   restart(): Promise<void>;
   /** Kills it for good. */
   stop(): Promise<void>;
+  /** Sends a signal (SIGSTOP/SIGCONT: a hung server). */
+  signal(sig: NodeJS.Signals): void;
 }
 
 /** A private `redis-server --port <p> --save '' --daemonize no` on a free loopback port, as a child process. */
@@ -93,7 +95,7 @@ export async function startRedisServer(): Promise<RedisServerProcess> {
     await exited;
   };
   await launch();
-  return { url, port, kill, restart: launch, stop: kill };
+  return { url, port, kill, restart: launch, stop: kill, signal: (sig) => void child?.kill(sig) };
 }
 
 async function answers(url: string): Promise<boolean> {

@@ -168,3 +168,28 @@ test('in-process: same contract, entries expire on the injected clock', async ()
   clock.advance(1);
   assert.equal((await cache.load(['AAPL'])).size, 0, 'expired');
 });
+
+test('redis hung (SIGSTOP): a batch that times out waits for the next one instead of being dropped', async () => {
+  const server = await startRedisServer();
+  const c = new RedisConnection({ url: server.url, name: 'test-qc-hung', log });
+  try {
+    assert.ok(await c.waitReady(5000));
+    const cache = new RedisQuoteCache({ redis: c, prefix: 'h:', ttlMs: 60_000 });
+    cache.put('AAPL', record(1, 100));
+    await cache.flush();
+    server.signal('SIGSTOP');
+    cache.put('AAPL', record(2, 101));
+    await cache.flush(); // times out after the command timeout
+    assert.equal(cache.stats.failedBatches, 1);
+    assert.equal(cache.pending, 1, 'waits again');
+    assert.equal(cache.stats.dropped, 0);
+    server.signal('SIGCONT');
+    await cache.flush();
+    assert.equal(cache.stats.written, 2);
+    assert.equal((await cache.load(['AAPL'])).get('AAPL')![Q.last], 101);
+  } finally {
+    server.signal('SIGCONT');
+    await c.close();
+    await server.stop();
+  }
+});

@@ -154,3 +154,31 @@ test('redis away: hits fall back to the in-process limiter (counted) or reject w
     await server.stop();
   }
 });
+
+test('redis hung (SIGSTOP): a hit waits one command timeout, then hits skip Redis for a second; answering again, Redis is used again', async () => {
+  const server = await startRedisServer();
+  const c = new RedisConnection({ url: server.url, name: 'test-rl-hung', log });
+  try {
+    assert.ok(await c.waitReady(5000));
+    const clock = alignedClock();
+    const rl = new RedisRateLimiter({ redis: c, prefix: 'h:', clock, fallback: new InProcessRateLimiter({ clock }) });
+    assert.equal((await rl.hit('k', 100, W)).allowed, true);
+    server.signal('SIGSTOP');
+    let t = performance.now();
+    assert.equal((await rl.hit('k', 100, W)).allowed, true);
+    assert.ok(performance.now() - t >= 400, 'the first hit waited for the command timeout');
+    t = performance.now();
+    for (let i = 0; i < 20; i++) await rl.hit('k', 100, W);
+    assert.ok(performance.now() - t < 300, `later hits did not wait (${Math.round(performance.now() - t)} ms for 20)`);
+    assert.equal(rl.stats.fallbacks, 21);
+    server.signal('SIGCONT');
+    clock.advance(1000);
+    // The reply to the timed-out script may still arrive; the connection stays usable.
+    assert.equal((await rl.hit('k', 100, W)).allowed, true);
+    assert.equal(rl.stats.fallbacks, 21, 'back on Redis');
+  } finally {
+    server.signal('SIGCONT');
+    await c.close();
+    await server.stop();
+  }
+});
