@@ -181,3 +181,28 @@ test('Redis unreachable at start: shards start cold after QUOTE_CACHE_WARM_MS, t
     await redis.stop();
   }
 });
+
+test('every thread opens its own named connection, and a graceful stop closes them all', async () => {
+  const redis = await startRedisServer();
+  const probe = new Redis(redis.url);
+  const names = async (): Promise<string[]> =>
+    ((await probe.client('LIST')) as string)
+      .split('\n')
+      .map((l) => /name=(\S*)/.exec(l)?.[1] ?? '')
+      .filter((n) => n.startsWith('bourse:'))
+      .sort();
+  try {
+    const server = await startTestServer({ REDIS_URL: redis.url, GATEWAY_THREADS: '2', SHARDS: '2' });
+    try {
+      for (const end = Date.now() + 5000; (await names()).length < 5 && Date.now() < end; ) await new Promise((r) => setTimeout(r, 20));
+      assert.deepEqual(await names(), ['bourse:gateway-0', 'bourse:gateway-1', 'bourse:monitor', 'bourse:shard-0', 'bourse:shard-1']);
+    } finally {
+      await server.stop();
+    }
+    for (const end = Date.now() + 3000; (await names()).length > 0 && Date.now() < end; ) await new Promise((r) => setTimeout(r, 20));
+    assert.deepEqual(await names(), [], 'no connection left open');
+  } finally {
+    probe.disconnect();
+    await redis.stop();
+  }
+});
