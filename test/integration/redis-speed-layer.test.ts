@@ -105,6 +105,36 @@ test('REDIS_URL set: API rate limits are shared by every gateway thread (exact),
   }
 });
 
+/** POST JSON on a fresh TCP connection. */
+function postFresh(port: number, path: string, body: unknown): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const data = JSON.stringify(body);
+    const req = request({ host: '127.0.0.1', port, path, method: 'POST', agent: false, headers: { connection: 'close', 'content-type': 'application/json', 'content-length': Buffer.byteLength(data) } }, (res) => {
+      res.resume();
+      res.on('end', () => resolve(res.statusCode ?? 0));
+    });
+    req.on('error', reject);
+    req.end(data);
+  });
+}
+
+test('REDIS_URL set: login attempts per email are limited across gateway threads', async () => {
+  const fx = await redisFixture();
+  try {
+    const server = await startTestServer({ REDIS_URL: fx.url, REDIS_KEY_PREFIX: fx.prefix, LOGIN_RATE_LIMIT: '3', GATEWAY_THREADS: '2' });
+    try {
+      const codes: number[] = [];
+      for (let i = 0; i < 6; i++) codes.push(await postFresh(server.port, '/v1/auth/login', { email: 'nobody@example.com', password: 'wrong-password-123' }));
+      assert.deepEqual(codes, [401, 401, 401, 429, 429, 429], 'three wrong attempts, then limited');
+      assert.ok((await fx.keys('rl:{login:email:*')).length >= 1);
+    } finally {
+      await server.stop();
+    }
+  } finally {
+    await fx.close();
+  }
+});
+
 test('Redis goes away mid-stream: streaming goes on, /readyz says degraded (still 200), writes wait bounded; Redis back: ready again and the cache catches up', async () => {
   const redis = await startRedisServer();
   const prefix = 'bourse-t-away:';
