@@ -10,7 +10,7 @@ export const REDIS_RECONNECT_MAX_MS = 2000;
  * The subset of the ioredis client the speed-layer adapters use (STYLE 4:
  * depend on the narrow shape). Tests and benches may hand any ioredis client.
  */
-export type RedisCommands = Pick<Redis, 'pipeline' | 'evalsha' | 'eval' | 'set' | 'get' | 'ping' | 'status'>;
+export type RedisCommands = Pick<Redis, 'pipeline' | 'evalsha' | 'eval' | 'set' | 'ping' | 'status'>;
 
 /** What an adapter needs of a connection (a RedisConnection fits). */
 export interface RedisLink {
