@@ -5,9 +5,10 @@
  * (default redis://127.0.0.1:6379), through the same adapters the server
  * uses, with a key prefix of its own that is deleted afterwards:
  * - quote writes: RedisQuoteCache batches (put every symbol of a batch, then
- *   flush: one Lua script call per 500 symbols, HSET + PEXPIRE inside) at
- *   several batch sizes; the same hashes as a pipeline of HSET + PEXPIRE per
- *   symbol; and the unpipelined baseline (one awaited round trip per symbol);
+ *   flush: one Lua script call per 500 symbols with their records packed in
+ *   one argument, HSET + PEXPIRE inside) at several batch sizes; the same
+ *   hashes as a pipeline of HSET + PEXPIRE per symbol; and the unpipelined
+ *   baseline (one awaited round trip per symbol);
  * - rate-limit hits: RedisRateLimiter (one EVALSHA per hit) at concurrency 1
  *   and --concurrency, over 1,000 keys; the in-process limiter for scale;
  * - alert-latch claims (SET NX PX) at --concurrency.
@@ -18,7 +19,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import { QuoteField as Q, createLogger, emptyQuoteRecord } from '../core/index.js';
-import { InProcessRateLimiter, QUOTE_HASH_FIELDS, RedisAlertLatch, RedisConnection, RedisQuoteCache, RedisRateLimiter, encodeQuoteValues, quoteKey } from '../core/speed/index.js';
+import { InProcessRateLimiter, RedisAlertLatch, RedisConnection, RedisQuoteCache, RedisRateLimiter, quoteHashArgs, quoteKey } from '../core/speed/index.js';
 import { RESULTS_DIR } from './load/paths.js';
 
 interface Args {
@@ -118,11 +119,7 @@ async function main(): Promise<void> {
       print(row);
     }
     /** HSET arguments (field, value, ...) of the same layout. */
-    const hsetArgs = (): (string | Buffer)[] => {
-      const values: (string | Buffer)[] = [];
-      encodeQuoteValues(next(), values);
-      return QUOTE_HASH_FIELDS.flatMap((f, i) => [f, values[i]]);
-    };
+    const hsetArgs = (): (string | Buffer)[] => quoteHashArgs(next());
     {
       const names = symbols.slice(0, 1000);
       const row = await measure('quote writes, pipeline HSET+PEXPIRE, 1000/batch', args.seconds, 1, async () => {

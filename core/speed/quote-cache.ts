@@ -63,8 +63,6 @@ export const QUOTE_REC_BYTES = QUOTE_FIELDS * 8;
  */
 export const QUOTE_TEXT_FIELDS = ['seq', 'ts', 'last', 'bid', 'ask', 'volume'] as const satisfies readonly (keyof typeof QuoteField)[];
 
-/** Every field of a cached quote's hash, in the order encodeQuoteValues() gives the values. */
-export const QUOTE_HASH_FIELDS: readonly string[] = ['v', 'rec', ...QUOTE_TEXT_FIELDS];
 
 /** The key of a symbol's cached quote. */
 export function quoteKey(prefix: string, symbol: string): string {
@@ -72,16 +70,26 @@ export function quoteKey(prefix: string, symbol: string): string {
 }
 
 /**
- * Appends the hash values of `record` to `out`, in QUOTE_HASH_FIELDS order:
- * the layout version, the packed record (`arrival`, a tick-to-wire marker that
- * means nothing outside the process that stamped it, is stored as NaN), then
- * the text fields (NaN as `NaN`).
+ * Writes `record` as the packed `rec` value at `out[offset..offset+224)`:
+ * 28 float64 little-endian in QuoteField order, `arrival` (a tick-to-wire
+ * marker that means nothing outside the process that stamped it) as NaN.
  */
-export function encodeQuoteValues(record: Float64Array, out: (string | Buffer)[]): void {
+export function packQuoteRecord(record: Float64Array, out: Buffer, offset = 0): void {
+  for (let i = 0; i < QUOTE_FIELDS; i++) out.writeDoubleLE(i === QuoteField.arrival ? Number.NaN : record[i], offset + i * 8);
+}
+
+/**
+ * The hash of `record` as HSET arguments (field, value, ...), built in
+ * JavaScript: what the Redis adapter's write script stores (it formats the
+ * text fields itself, to the shortest of 15 or 17 significant digits that
+ * reads back exactly). For tests and the bench's baseline.
+ */
+export function quoteHashArgs(record: Float64Array): (string | Buffer)[] {
   const rec = Buffer.allocUnsafe(QUOTE_REC_BYTES);
-  for (let i = 0; i < QUOTE_FIELDS; i++) rec.writeDoubleLE(i === QuoteField.arrival ? Number.NaN : record[i], i * 8);
-  out.push(QUOTE_LAYOUT_VERSION, rec);
-  for (const name of QUOTE_TEXT_FIELDS) out.push(String(record[QuoteField[name]]));
+  packQuoteRecord(record, rec);
+  const out: (string | Buffer)[] = ['v', QUOTE_LAYOUT_VERSION, 'rec', rec];
+  for (const name of QUOTE_TEXT_FIELDS) out.push(name, String(record[QuoteField[name]]));
+  return out;
 }
 
 /**

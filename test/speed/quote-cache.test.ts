@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { ManualClock, QUOTE_FIELDS, QuoteField as Q, createLogger, emptyQuoteRecord, hasCode } from '../../core/index.js';
-import { InProcessQuoteCache, QUOTE_HASH_FIELDS, QUOTE_REC_BYTES, RedisConnection, RedisQuoteCache, decodeQuoteHash, encodeQuoteValues, quoteKey } from '../../core/speed/index.js';
+import { InProcessQuoteCache, QUOTE_REC_BYTES, RedisConnection, RedisQuoteCache, decodeQuoteHash, quoteHashArgs, quoteKey } from '../../core/speed/index.js';
 import { redisFixture, startRedisServer, type RedisFixture } from '../helpers/redis.js';
 import { until } from '../helpers/server.js';
 
@@ -34,11 +34,10 @@ function record(seq: number, last: number): Float64Array {
 
 test('hash layout: the packed record round-trips (NaN included, arrival dropped), text fields beside it; bad hashes are refused, not thrown', () => {
   const r = record(7, 187.25);
-  const values: (string | Buffer)[] = [];
-  encodeQuoteValues(r, values);
-  assert.equal(values.length, QUOTE_HASH_FIELDS.length);
+  const args = quoteHashArgs(r);
   const hash: Record<string, string | Buffer> = {};
-  QUOTE_HASH_FIELDS.forEach((f, i) => (hash[f] = values[i]));
+  for (let i = 0; i < args.length; i += 2) hash[String(args[i])] = args[i + 1];
+  assert.deepEqual(Object.keys(hash), ['v', 'rec', 'seq', 'ts', 'last', 'bid', 'ask', 'volume']);
   assert.equal(hash.v, '1');
   assert.equal((hash.rec as Buffer).length, QUOTE_REC_BYTES);
   assert.deepEqual([hash.seq, hash.last, hash.bid, hash.volume], ['7', '187.25', 'NaN', '700'], 'readable without Bourse');
@@ -73,6 +72,10 @@ test('redis: one round trip per flush, one write per symbol, hashes with a TTL, 
   const hash = await fx.client.hgetall(quoteKey(prefix, 'AAPL'));
   assert.equal(hash.last, '101');
   assert.equal(hash.seq, '2');
+  assert.equal(hash.bid, 'NaN');
+  assert.equal(hash.ts, String(record(2, 101)[Q.ts]));
+  const raw = await fx.client.hgetallBuffer(quoteKey(prefix, 'AAPL'));
+  assert.deepEqual(raw.rec, quoteHashArgs(record(2, 101))[3], 'rec is the packed record, byte for byte');
   const ttl = await fx.client.pttl(quoteKey(prefix, 'AAPL'));
   assert.ok(ttl > 55_000 && ttl <= 60_000, `TTL set (${ttl} ms)`);
   // Any reader (another node): load() through a second cache object.
@@ -81,6 +84,19 @@ test('redis: one round trip per flush, one write per symbol, hashes with a TTL, 
   assert.deepEqual([...loaded.keys()].sort(), ['AAPL', 'MSFT'], 'never written: absent');
   assert.equal(loaded.get('MSFT')![Q.last], 400);
   assert.equal(loaded.get('AAPL')![Q.volume], 200);
+});
+
+test('redis: the script writes text fields that read back as exactly the same numbers', async () => {
+  const prefix = `${fx.prefix}t:`;
+  const cache = new RedisQuoteCache({ redis: conn, prefix, ttlMs: 60_000 });
+  const values = [187.25, 0.1 + 0.2, 1 / 3, 123456789.123, 1e-7, 5e21, 0];
+  values.forEach((v, i) => cache.put(`T${i}`, record(1, v)));
+  await cache.flush();
+  for (const [i, v] of values.entries()) {
+    const last = await fx.client.hget(quoteKey(prefix, `T${i}`), 'last');
+    assert.equal(Number(last), v, `${v} as ${last}`);
+  }
+  assert.equal(await fx.client.hget(quoteKey(prefix, 'T0'), 'last'), '187.25', 'short when short is exact');
 });
 
 test('redis: at most one batch in flight; what is put meanwhile goes in the next', async () => {
