@@ -12,8 +12,9 @@
  * - rate-limit hits: RedisRateLimiter (one EVALSHA per hit) at concurrency 1
  *   and --concurrency, over 1,000 keys; the in-process limiter for scale;
  * - alert-latch claims (SET NX PX) at --concurrency.
- * Prints records or ops per second, latency percentiles and this process's
- * CPU per operation; writes JSON to bench/results/.
+ * Prints records or ops per second, latency percentiles, this process's CPU
+ * per operation and redis-server's (from INFO cpu, so on a shared server it
+ * includes other clients); writes JSON to bench/results/.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -55,12 +56,15 @@ interface Row {
   readonly p99Ms: number;
   /** This process's CPU per operation, µs. */
   readonly cpuUsPerOp: number;
+  /** redis-server's CPU per operation (INFO cpu; includes other clients of a shared server), µs. */
+  readonly redisCpuUsPerOp: number;
 }
 
 const pct = (sorted: number[], q: number): number => (sorted.length ? sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * q))] : Number.NaN);
 
 /** Runs `unit` back to back on `lanes` concurrent lanes for `seconds`; `unit` returns how many operations it did. */
 async function measure(scenario: string, seconds: number, lanes: number, unit: () => Promise<number>): Promise<Row> {
+  const redisCpu0 = await redisCpu();
   const lat: number[] = [];
   let ops = 0;
   const cpu0 = process.cpuUsage();
@@ -79,7 +83,15 @@ async function measure(scenario: string, seconds: number, lanes: number, unit: (
   const elapsed = (performance.now() - t0) / 1000;
   const cpu = process.cpuUsage(cpu0);
   lat.sort((x, y) => x - y);
-  return { scenario, ops, seconds: elapsed, perSecond: ops / elapsed, p50Ms: pct(lat, 0.5), p99Ms: pct(lat, 0.99), cpuUsPerOp: (cpu.user + cpu.system) / Math.max(1, ops) };
+  const redisUs = ((await redisCpu()) - redisCpu0) * 1e6;
+  return { scenario, ops, seconds: elapsed, perSecond: ops / elapsed, p50Ms: pct(lat, 0.5), p99Ms: pct(lat, 0.99), cpuUsPerOp: (cpu.user + cpu.system) / Math.max(1, ops), redisCpuUsPerOp: redisUs / Math.max(1, ops) };
+}
+
+let admin: Redis;
+/** redis-server's CPU seconds so far (user + sys). */
+async function redisCpu(): Promise<number> {
+  const info = await admin.info('cpu');
+  return ['used_cpu_user', 'used_cpu_sys'].reduce((sum, k) => sum + Number(new RegExp(`${k}:([\\d.]+)`).exec(info)?.[1] ?? 0), 0);
 }
 
 async function main(): Promise<void> {
@@ -88,10 +100,10 @@ async function main(): Promise<void> {
   const prefix = `bourse-bench-${Date.now().toString(36)}:`;
   const log = createLogger('warn', { thread: 'bench' });
   const conn = new RedisConnection({ url, name: 'bench', log, commandTimeoutMs: 10_000 });
-  const admin = new Redis(url);
+  admin = new Redis(url);
   const rows: Row[] = [];
   const print = (r: Row) =>
-    process.stdout.write(`${r.scenario.padEnd(44)} ${Math.round(r.perSecond).toLocaleString('en-US').padStart(12)}/s   p50 ${r.p50Ms.toFixed(3)} ms   p99 ${r.p99Ms.toFixed(3)} ms   CPU ${r.cpuUsPerOp.toFixed(2)} µs/op\n`);
+    process.stdout.write(`${r.scenario.padEnd(44)} ${Math.round(r.perSecond).toLocaleString('en-US').padStart(12)}/s   p50 ${r.p50Ms.toFixed(3)} ms   p99 ${r.p99Ms.toFixed(3)} ms   CPU ${r.cpuUsPerOp.toFixed(2)} µs/op   redis CPU ${r.redisCpuUsPerOp.toFixed(2)} µs/op\n`);
   try {
     if (!(await conn.waitReady(5000))) throw new Error(`Redis at ${url} is not reachable`);
     const symbols = Array.from({ length: args.symbols }, (_, i) => `S${i}`);
