@@ -1,5 +1,6 @@
 import { parentPort, workerData, type MessagePort } from 'node:worker_threads';
-import { InterestTable, ThreadState, systemClock, workerContext, type WorkerBaseData } from '../core/index.js';
+import { InterestTable, ThreadState, serveMetrics, systemClock, workerContext, type WorkerBaseData } from '../core/index.js';
+import { ShardMetrics } from './metrics.js';
 import { QuoteTable } from './quote-table.js';
 import { Shard } from './shard.js';
 import { TickRing } from './tick-ring.js';
@@ -48,6 +49,8 @@ const shard = new Shard({
 
 const gateways = new Map<number, MessagePort>();
 let running = true;
+const metrics = new ShardMetrics(config.metricsPrefix, data.shard, shard);
+serveMetrics(parentPort!, metrics.base);
 
 parentPort!.on('message', (cmd: ShardCommand) => {
   switch (cmd.type) {
@@ -68,10 +71,12 @@ parentPort!.on('message', (cmd: ShardCommand) => {
 });
 
 function flush(): void {
+  const started = performance.now();
   ring.drain(shard.apply);
   const ports = [...gateways.values()];
   const batches = shard.flush(ports.length);
   for (let i = 0; i < batches.length; i++) ports[i].postMessage(batches[i], [batches[i]]);
+  metrics.flushed(performance.now() - started, shard.stats.lastFlushFrames);
 }
 
 // Ticks are applied as soon as the ingest thread wakes us; frames leave on the flush timer.

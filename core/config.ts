@@ -106,6 +106,8 @@ export interface Config {
   readonly maxWatchlistSymbols: number;
   readonly maxAlerts: number;
   readonly barWriteIntervalMs: number;
+  /** Prefix of Bourse's own metric names (`bourse_`). */
+  readonly metricsPrefix: string;
 }
 
 const int = (min: number, max: number): Kind => ({ type: 'int', min, max });
@@ -184,6 +186,7 @@ export const CONFIG_TABLE: readonly Entry[] = [
   { env: 'SEC_REQUESTS_PER_SECOND', key: 'secRequestsPerSecond', kind: int(1, 10), default: () => 10, doc: 'EDGAR request rate (the SEC allows at most 10/s).' },
   { env: 'SEC_TICKERS_URL', key: 'secTickersUrl', kind: { type: 'string' }, default: () => 'https://www.sec.gov/files/company_tickers_exchange.json', doc: 'EDGAR ticker list URL.' },
   { env: 'SEC_SUBMISSIONS_URL', key: 'secSubmissionsUrl', kind: { type: 'string' }, default: () => 'https://data.sec.gov/submissions/', doc: 'EDGAR submissions base URL (`CIK##########.json` is appended).' },
+  { env: 'METRICS_PREFIX', key: 'metricsPrefix', kind: { type: 'string' }, default: () => 'bourse_', doc: 'Prefix of every Bourse metric name at /metrics (prom-client\'s process_* and nodejs_* keep their standard names).' },
 ];
 
 const STREAM_NAME = /^[A-Za-z0-9_-]{1,64}$/;
@@ -246,6 +249,7 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>> = p
   for (const [env, v] of [['SEC_TICKERS_URL', c.secTickersUrl], ['SEC_SUBMISSIONS_URL', c.secSubmissionsUrl]] as const) {
     if (!/^https?:\/\/\S+$/.test(v)) fail(env, v, 'must be an http(s) URL');
   }
+  if (!/^[a-zA-Z_:][a-zA-Z0-9_:]*$/.test(c.metricsPrefix)) fail('METRICS_PREFIX', c.metricsPrefix, 'must be letters, digits, _ or : and not start with a digit');
   return Object.freeze(c);
 }
 

@@ -1,9 +1,10 @@
 import { parentPort, workerData, type MessagePort } from 'node:worker_threads';
-import { ThreadState, systemClock, workerContext, type WorkerBaseData } from '../core/index.js';
+import { ThreadState, serveMetrics, systemClock, workerContext, type WorkerBaseData } from '../core/index.js';
 import { serveRpc, type RpcHandler, type RpcPush } from '../core/rpc.js';
 import { migrateUp, openDatabase, pgliteDirOf } from '../core/store/database.js';
 import type { StoreContext, StoreModule } from './store-context.js';
 import { storeModules, type StoreSecrets } from './modules.js';
+import { StoreMetrics } from './metrics.js';
 
 /** What the supervisor hands the store thread. */
 export interface StoreWorkerData extends WorkerBaseData {
@@ -24,12 +25,13 @@ const { config, log, universe, directory, status } = workerContext(data, 'store'
 const gateways = new Map<number, MessagePort>();
 const shards = new Map<number, MessagePort>();
 const post = (e: StoreEvent): void => parentPort!.postMessage(e);
+const metrics = new StoreMetrics(config.metricsPrefix);
 
 let modules: StoreModule[] = [];
 let stopping = false;
 
 try {
-  const store = await openDatabase({ url: config.databaseUrl, pgliteDir: config.databaseUrl ? undefined : pgliteDirOf(config.dataDir), poolSize: config.dbPoolSize });
+  const store = await openDatabase({ url: config.databaseUrl, pgliteDir: config.databaseUrl ? undefined : pgliteDirOf(config.dataDir), poolSize: config.dbPoolSize, onQuery: metrics.onQuery });
   if (config.migrateOnStart) {
     const r = await migrateUp(store.db);
     for (const m of r.results ?? []) log.info({ migration: m.migrationName, status: m.status }, 'migration applied');
@@ -51,7 +53,7 @@ try {
   for (const m of modules) {
     for (const [method, h] of Object.entries(m.handlers ?? {})) {
       if (handlers[method]) throw new Error(`RPC method ${method} registered twice (${m.name})`);
-      handlers[method] = h;
+      handlers[method] = metrics.timed(method, h);
     }
   }
 
@@ -75,6 +77,7 @@ try {
         break;
     }
   });
+  serveMetrics(parentPort!, metrics.base);
   log.info({ database: store.kind }, 'store ready');
   post({ type: 'ready', database: store.kind });
 } catch (err) {

@@ -18,6 +18,8 @@ export interface ApiDeps {
   /** One hit against a rate limit. */
   readonly rateLimit: (key: string, limit: number, windowMs: number) => Promise<{ allowed: boolean; retryAfterMs: number }>;
   readonly version: string;
+  /** Called once per answered request (metrics: http_request_duration_seconds). */
+  readonly observe?: (route: string, method: string, status: number, seconds: number) => void;
 }
 
 /**
@@ -31,6 +33,7 @@ export function registerApi(app: TemplatedApp, d: ApiDeps): HttpApi {
     rateLimit: d.rateLimit,
     limits: { loginPerMinute: d.config.loginRateLimit, apiPerMinute: d.config.apiRateLimit },
     log: d.log,
+    observe: d.observe,
   });
   // Feature routes (one line each).
   registerBarRoutes(api, d.store);

@@ -1,5 +1,5 @@
 import { parentPort, workerData, type MessagePort } from 'node:worker_threads';
-import { InterestTable, ThreadState, systemClock, workerContext, type AdminResponse, type QuarantineRequest, type WorkerBaseData } from '../core/index.js';
+import { InterestTable, ThreadState, serveMetrics, systemClock, workerContext, type AdminResponse, type QuarantineRequest, type WorkerBaseData } from '../core/index.js';
 import { registerAdminRoutes } from './admin-routes.js';
 import { QuoteTable } from '../actors/quote-table.js';
 import { BatchGate } from './batch-gate.js';
@@ -12,6 +12,8 @@ import { RpcClient, type RpcPush } from '../core/rpc.js';
 import { registerApi, refuseTokens } from './api-routes.js';
 import { inProcessRateLimit } from './in-process-rate-limit.js';
 import { closeApp, closeListenSocket, createApp, listenPort, type us_listen_socket } from './uws.js';
+import { GatewayMetrics } from './metrics.js';
+import { registerMetricsRoute, type Exposition } from './metrics-route.js';
 
 /** What the supervisor hands a gateway thread. */
 export interface GatewayWorkerData extends WorkerBaseData {
@@ -32,23 +34,26 @@ export type GatewayCommand =
   | { readonly type: 'force-stop' }
   | { readonly type: 'fault' }
   | { readonly type: 'stats'; readonly id: number }
-  | { readonly type: 'quarantine-reply'; readonly id: number; readonly response: AdminResponse };
+  | { readonly type: 'quarantine-reply'; readonly id: number; readonly response: AdminResponse }
+  | { readonly type: 'exposition'; readonly id: number; readonly exposition: Exposition | undefined };
 
 /** Gateway → supervisor messages. */
 export type GatewayEvent =
   | { readonly type: 'listening'; readonly port: number }
   | { readonly type: 'listen-failed'; readonly host: string; readonly port: number }
   | { readonly type: 'quarantine'; readonly id: number; readonly request: QuarantineRequest }
-  | { readonly type: 'stats'; readonly id: number; readonly stats: unknown };
+  | { readonly type: 'stats'; readonly id: number; readonly stats: unknown }
+  | { readonly type: 'exposition-request'; readonly id: number };
 
 const data = workerData as GatewayWorkerData;
 const name = `gateway-${data.gateway}`;
 const { config, log, universe, directory, status } = workerContext(data, name);
 const interest = new InterestTable(data.interest, config.gatewayThreads, universe.size);
-const reader = new QuoteReader(universe, directory, data.quoteTables.map((sab) => new QuoteTable(sab)));
+const tables = data.quoteTables.map((sab) => new QuoteTable(sab));
+const reader = new QuoteReader(universe, directory, tables);
 const topics = new Topics(universe);
 const app = createApp();
-const fanout = new Fanout(app, topics, systemClock);
+const fanout = new Fanout(app, topics, systemClock, (ms) => metrics.observeTickToWire(ms));
 const stream = new StreamHandler({ config, universe, reader, fanout, topics, interest, gateway: data.gateway, clock: systemClock, log });
 const shards = new Map<number, MessagePort>();
 /** The store thread (database, accounts, dashboards, alerts): RPC out, pushes in. */
@@ -60,6 +65,31 @@ const gate = new BatchGate(config.flushMs, () => shards.size, (batches) => {
 });
 let listenSocket: us_listen_socket | undefined;
 let draining = false;
+const metrics = new GatewayMetrics(config.metricsPrefix, name, {
+  stream: stream.stats,
+  fanout: fanout.stats,
+  gateTimeouts: () => gate.timeouts,
+  lock: () => tables.map((t) => t.readerStats),
+  storePending: () => store.pending,
+});
+serveMetrics(parentPort!, metrics.base);
+// /metrics: the supervisor aggregates every thread's registry.
+const expositions = new Map<number, (e: Exposition | undefined) => void>();
+let expositionId = 1;
+registerMetricsRoute(app, () =>
+  new Promise((resolve) => {
+    const id = expositionId++;
+    const timer = setTimeout(() => {
+      expositions.delete(id);
+      resolve(undefined);
+    }, 5000);
+    expositions.set(id, (e) => {
+      clearTimeout(timer);
+      resolve(e);
+    });
+    post({ type: 'exposition-request', id });
+  }),
+);
 
 app.ws('/v1/stream', stream.behavior());
 // Admin requests go to the supervisor, which routes them to the owning thread.
@@ -82,6 +112,7 @@ const api = registerApi(app, {
   authenticate: refuseTokens,
   rateLimit: inProcessRateLimit(),
   version: data.version,
+  observe: metrics.observeHttp,
 });
 registerRestRoutes(app, { universe, reader, status, clock: systemClock, thread: name, draining: () => draining });
 
@@ -122,6 +153,10 @@ parentPort!.on('message', (cmd: GatewayCommand) => {
     case 'quarantine-reply':
       adminPending.get(cmd.id)?.(cmd.response);
       adminPending.delete(cmd.id);
+      break;
+    case 'exposition':
+      expositions.get(cmd.id)?.(cmd.exposition);
+      expositions.delete(cmd.id);
       break;
     case 'stats':
       post({ type: 'stats', id: cmd.id, stats: { connections: stream.connections, stream: stream.stats, fanout: fanout.stats, gateTimeouts: gate.timeouts, lockRetries: reader.retries } });

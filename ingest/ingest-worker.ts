@@ -1,11 +1,12 @@
 import { parentPort, workerData } from 'node:worker_threads';
-import { ThreadState, systemClock, workerContext, type FeedSource, type WorkerBaseData } from '../core/index.js';
+import { ThreadState, serveMetrics, systemClock, workerContext, type FeedSource, type WorkerBaseData } from '../core/index.js';
 import { TickRing } from '../actors/tick-ring.js';
 import { startJetStreamPipeline, type JetStreamPipeline } from './jetstream-pipeline.js';
 import { feedSettings } from './feed-settings.js';
 import { handleQuarantineRequest, type QuarantineRequest } from './quarantine-admin.js';
 import { createFeedSource } from './feeds/index.js';
 import { TickRouter } from './tick-router.js';
+import { IngestMetrics } from './metrics.js';
 
 /** What the supervisor hands the ingest thread. */
 export interface IngestWorkerData extends WorkerBaseData {
@@ -24,6 +25,8 @@ const data = workerData as IngestWorkerData;
 const { config, log, universe, directory, status } = workerContext(data, 'ingest');
 const rings = data.rings.map((sab) => new TickRing(sab));
 const router = new TickRouter(directory, rings, systemClock);
+const metrics = new IngestMetrics(config.metricsPrefix, { router, shards: rings.length, pipeline: () => pipeline });
+serveMetrics(parentPort!, metrics.base);
 
 const feed: FeedSource | undefined = config.feed === 'none' ? undefined : createFeedSource(config.feed, feedSettings(config, universe, log));
 const stopBacklogTimer = systemClock.every(5, () => {
