@@ -97,26 +97,28 @@ export class MetricsAggregator {
   /** The aggregated exposition of the whole process. */
   async collect(): Promise<Exposition> {
     const started = performance.now();
-    const sources = this.#sources().filter((s): s is MetricsSource & { worker: Worker } => s.worker !== undefined);
-    const answers = await Promise.all(sources.map((s) => this.request(s.worker)));
+    const sources = this.#sources();
+    const answers = await Promise.all(sources.map((s) => (s.worker ? this.request(s.worker) : Promise.resolve(undefined))));
     const parts: MetricsJson[] = [];
     for (let i = 0; i < sources.length; i++) {
       const { name, worker } = sources[i];
       const last = this.#last.get(name);
-      if (last && last.worker !== worker) {
+      if (last && worker && last.worker !== worker) {
         // A new thread under the same name: its predecessor's totals become the baseline.
         this.#retired = await merged([this.#retired, monotonic(last.json)]);
         this.#last.delete(name);
       }
-      let json = answers[i];
-      if (json === undefined) {
-        this.#timeouts.set(name, (this.#timeouts.get(name) ?? 0) + 1);
-        json = this.#last.get(name)?.json;
-        if (json === undefined) continue;
-      } else {
-        this.#last.set(name, { worker, json });
+      const json = answers[i];
+      if (json !== undefined) {
+        this.#last.set(name, { worker: worker!, json });
+        parts.push(json);
+        continue;
       }
-      parts.push(json);
+      // No answer: a thread too busy (its previous figures stand in), or one between crash
+      // and restart (its counters and histograms stand in; its gauges are gone with it).
+      if (worker) this.#timeouts.set(name, (this.#timeouts.get(name) ?? 0) + 1);
+      const previous = this.#last.get(name)?.json;
+      if (previous) parts.push(worker ? previous : monotonic(previous));
     }
     this.#lastMs = performance.now() - started;
     // The main thread's default metrics exist once; 'omit' (process_start_time_seconds) would drop them.
