@@ -67,7 +67,7 @@ export class GatewayMetrics {
     m.counter('quote_lock_wait_seconds_total', 'Time readers on gateway threads waited for the per-shard lock (quote-table write sections), by shard.', () =>
       (s?.lock() ?? []).map((l, shard) => [{ shard: String(shard) }, l.waitNs / 1e9] as const),
     );
-    m.gauge('store_rpc_pending', 'Calls from this gateway to the store thread waiting for their reply.', () => [[t, s?.storePending() ?? 0]]);
+    m.gauge('store_rpc_pending', 'Calls from this thread to the store thread waiting for their reply.', () => [[t, s?.storePending() ?? 0]]);
     this.tickToWire = m.fastHistogram('tick_to_wire_seconds', 'Latency from a tick\'s arrival in the ingest thread to the publish of the quote or trades frame that carries it on a gateway thread.', LATENCY_SECONDS_BUCKETS);
     this.#http = m.histogram('http_request_duration_seconds', 'REST requests through the API framework, by route pattern, method and status.', REQUEST_SECONDS_BUCKETS, ['route', 'method', 'status']);
   }

@@ -30,7 +30,7 @@ const rings = data.rings.map((sab) => new TickRing(sab));
 const router = new TickRouter(directory, rings, systemClock);
 /** The store thread (quarantine rows, consumer offsets); re-attached when it restarts. */
 const store = new RpcClient({ timeoutMs: 5000 });
-const metrics = new IngestMetrics(config.metricsPrefix, { router, shards: rings.length, pipeline: () => pipeline });
+const metrics = new IngestMetrics(config.metricsPrefix, { router, shards: rings.length, pipeline: () => pipeline, storePending: () => store.pending });
 serveMetrics(parentPort!, metrics.base);
 
 const feed: FeedSource | undefined = config.feed === 'none' ? undefined : createFeedSource(config.feed, feedSettings(config, universe, log));

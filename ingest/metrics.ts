@@ -8,6 +8,8 @@ export interface IngestMetricsSource {
   readonly shards: number;
   /** The JetStream pipeline, once connected (undefined without NATS_URL or while connecting). */
   readonly pipeline: () => JetStreamPipeline | undefined;
+  /** Calls from ingest to the store thread (quarantine rows, consumer offsets) waiting for their reply. */
+  readonly storePending?: () => number;
 }
 
 /** Longest a scrape waits for the consumer's state from the NATS server. */
@@ -45,6 +47,7 @@ export class IngestMetrics {
     m.counter('jetstream_ack_expired_total', 'Messages whose ack-wait passed before their ticks were applied (JetStream redelivers them).', () => c()?.expired ?? 0);
     m.counter('jetstream_fetch_errors_total', 'Fetch requests to JetStream that failed (retried with backoff).', () => c()?.fetchErrors ?? 0);
     m.gauge('jetstream_unacked_messages', 'Messages routed to shards (or being quarantined) and not yet acked: what NATS_MAX_UNACKED bounds.', () => source?.pipeline()?.consumer.unacked ?? 0);
+    m.gauge('store_rpc_pending', 'Calls from this thread to the store thread waiting for their reply.', () => [[{ thread: 'ingest' }, source?.storePending?.() ?? 0]]);
     m.gauge('nats_connected', 'Whether the NATS connection is up (1) or connecting, reconnecting or closed (0).', () => (source?.pipeline()?.nats.status.state === 'connected' ? 1 : 0));
     // The durable's counts on the server: one JetStream API request per scrape, bounded by a timeout.
     let server: Promise<{ pending: number; ackPending: number } | undefined> | undefined;
