@@ -125,7 +125,7 @@ const api = registerApi(app, {
   authPublicKey: data.authPublicKey,
   observe: metrics.observeHttp,
 });
-registerRestRoutes(app, { universe, reader, status, clock: systemClock, thread: name, draining: () => draining });
+registerRestRoutes(app, { universe, reader, status, clock: systemClock, thread: name, draining: () => draining, observe: metrics.observeHttp });
 
 // Throttled quotes are due on flush boundaries; the slow-consumer sweep (one
 // native getBufferedAmount call per socket) runs every SWEEP_EVERY windows,

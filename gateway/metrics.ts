@@ -69,7 +69,7 @@ export class GatewayMetrics {
     );
     m.gauge('store_rpc_pending', 'Calls from this thread to the store thread waiting for their reply.', () => [[t, s?.storePending() ?? 0]]);
     this.tickToWire = m.fastHistogram('tick_to_wire_seconds', 'Latency from a tick\'s arrival in the ingest thread to the publish of the quote or trades frame that carries it on a gateway thread.', LATENCY_SECONDS_BUCKETS);
-    this.#http = m.histogram('http_request_duration_seconds', 'REST requests through the API framework, by route pattern, method and status.', REQUEST_SECONDS_BUCKETS, ['route', 'method', 'status']);
+    this.#http = m.histogram('http_request_duration_seconds', 'REST requests (API framework routes and the market routes), by route pattern, method and status.', REQUEST_SECONDS_BUCKETS, ['route', 'method', 'status']);
   }
 
   /** HttpApi's observe hook. */

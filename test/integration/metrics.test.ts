@@ -78,6 +78,8 @@ test('/metrics on a gateway is the sum of every thread\'s registry, and names wh
   }
   const bars = await fetch(`http://127.0.0.1:${server.port}/v1/bars/AAPL`);
   assert.equal(bars.status, 200);
+  assert.equal((await fetch(`http://127.0.0.1:${server.port}/v1/quotes/AAPL`)).status, 200);
+  assert.equal((await fetch(`http://127.0.0.1:${server.port}/v1/quotes/NOPE9`)).status, 404);
   await sleep(150); // let the last flush window settle everywhere
 
   // Counters and histograms: before ≤ aggregated ≤ after, series by series (shards keep flushing meanwhile).
@@ -117,7 +119,10 @@ test('/metrics on a gateway is the sum of every thread\'s registry, and names wh
   assert.ok(wire >= 15, `tick-to-wire observed per quote and trades frame (${wire})`);
   assert.equal(series.get('bourse_tick_to_wire_seconds_bucket{le="+Inf"}'), wire);
   assert.ok(series.get('bourse_tick_to_wire_seconds_sum')! > 0);
+  assert.ok(series.get('bourse_tick_to_wire_seconds_sum')! / wire < 5, 'a plausible mean latency (seconds)');
   assert.ok(series.get('bourse_http_request_duration_seconds_count{method="GET",route="/v1/bars/:symbol",status="200"}')! >= 1);
+  assert.equal(series.get('bourse_http_request_duration_seconds_count{method="GET",route="/v1/quotes/:symbol",status="200"}'), 1);
+  assert.equal(series.get('bourse_http_request_duration_seconds_count{method="GET",route="/v1/quotes/:symbol",status="404"}'), 1);
   assert.ok(series.get('bourse_store_rpc_duration_seconds_count{method="bars.list",outcome="ok"}')! >= 1);
   assert.ok(series.get('bourse_db_query_duration_seconds_count{operation="select",outcome="ok",table="bars_1m"}')! >= 1);
   assert.ok(series.get('bourse_shard_flush_duration_seconds_count{shard="0"}')! > 0);
