@@ -59,7 +59,7 @@ export class MetricsAggregator {
   readonly #timeoutMs: number;
   readonly #last = new Map<string, { worker: Worker; json: MetricsJson }>();
   readonly #timeouts = new Map<string, number>();
-  readonly #waiting = new Map<number, (json: MetricsJson) => void>();
+  readonly #waiting = new Map<number, (json: MetricsJson | undefined) => void>();
   readonly #listening = new WeakSet<Worker>();
   #retired: MetricsJson = [];
   #nextId = 1;
@@ -132,7 +132,7 @@ export class MetricsAggregator {
     this.#listening.add(worker);
     worker.on('message', (m: Partial<MetricsReply> | null) => {
       if (m?.type !== 'metrics-reply' || typeof m.id !== 'number') return;
-      this.#waiting.get(m.id)?.(m.metrics ?? []);
+      this.#waiting.get(m.id)?.(m.metrics);
     });
   }
 }

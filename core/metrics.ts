@@ -53,7 +53,8 @@ export interface MetricsReply {
   readonly type: 'metrics-reply';
   readonly id: number;
   readonly thread: string;
-  readonly metrics: MetricsJson;
+  /** Absent when the registry could not be read (the supervisor then uses the thread's previous answer). */
+  readonly metrics?: MetricsJson;
 }
 
 const NAME = /^[a-zA-Z_:][a-zA-Z0-9_:]*$/;
@@ -282,7 +283,7 @@ export function serveMetrics(port: MetricsPort, metrics: ThreadMetrics): void {
     const id = r.id;
     metrics.json().then(
       (json) => port.postMessage({ type: 'metrics-reply', id, thread: metrics.thread, metrics: json } satisfies MetricsReply),
-      () => port.postMessage({ type: 'metrics-reply', id, thread: metrics.thread, metrics: [] } satisfies MetricsReply),
+      () => port.postMessage({ type: 'metrics-reply', id, thread: metrics.thread } satisfies MetricsReply),
     );
   });
 }

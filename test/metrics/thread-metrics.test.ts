@@ -73,3 +73,17 @@ test('serveMetrics answers metrics requests and ignores every other message', as
   assert.equal(reply.thread, 'shard-3');
   assert.ok(reply.metrics.some((x) => x.name === 's_heap_used_bytes'));
 });
+
+test('a registry that cannot be read answers without metrics, so the supervisor keeps the previous figures', async () => {
+  const m = new ThreadMetrics('e_', 'ingest');
+  m.counter('broken_total', 'x', () => {
+    throw new Error('source gone');
+  });
+  const sent: { metrics?: unknown }[] = [];
+  let listener: (msg: unknown) => void = () => undefined;
+  serveMetrics({ on: (_e, l) => (listener = l), postMessage: (x) => sent.push(x as { metrics?: unknown }) }, m);
+  listener({ type: 'metrics-request', id: 1 });
+  await new Promise((r) => setTimeout(r, 20));
+  assert.equal(sent.length, 1);
+  assert.equal(sent[0].metrics, undefined);
+});
