@@ -26,6 +26,7 @@ export const FEEDS = ['simulator', 'replay', 'finnhub', 'alpaca', 'none'] as con
 /** Variables whose values are secrets: never printed (`bourse config` shows them redacted). */
 export const SECRET_VARIABLES: readonly (keyof Config)[] = ['finnhubToken', 'alpacaKeyId', 'alpacaSecret', 'adminToken', 'databaseUrl', 'authPrivateKey'];
 export const SIM_PROFILES = ['steady', 'open', 'news'] as const;
+export const OTEL_SAMPLERS = ['always_on', 'always_off', 'traceidratio', 'parentbased_always_on', 'parentbased_always_off', 'parentbased_traceidratio'] as const;
 export const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'] as const;
 
 export interface Config {
@@ -74,6 +75,8 @@ export interface Config {
   readonly secRequestsPerSecond: number;
   readonly secTickersUrl: string;
   readonly secSubmissionsUrl: string;
+  /** SIM_BURST: one scheduled rate burst of the simulator (benchmarks), or undefined. */
+  readonly simBurst: { readonly atMs: number; readonly durationMs: number; readonly multiplier: number } | undefined;
   readonly feedFile: string | undefined;
   readonly feedSymbol: string;
   /** Replay speed: 1 = real time, 60 = a minute per second, Infinity = as fast as possible. */
@@ -109,6 +112,18 @@ export interface Config {
   /** scrypt cost of new password hashes, as log2 N. */
   readonly passwordHashCost: number;
   readonly universeHeadroom: number;
+  /** Longest CPU profile /admin/profile may take, seconds. */
+  readonly profileMaxSeconds: number;
+  /** CPU profile sampling interval, µs. */
+  readonly profileSamplingUs: number;
+  /** OpenTelemetry (standard variables): traces are off unless an exporter is chosen (see core/tracing). */
+  readonly otelSdkDisabled: boolean;
+  readonly otelTracesExporter: string | undefined;
+  readonly otelExporterOtlpEndpoint: string | undefined;
+  readonly otelExporterOtlpProtocol: 'http/protobuf' | 'http/json';
+  readonly otelTracesSampler: (typeof OTEL_SAMPLERS)[number];
+  readonly otelTracesSamplerArg: string | undefined;
+  readonly otelServiceName: string;
   /** Prefix of Bourse's own metric names (`bourse_`). */
   readonly metricsPrefix: string;
 }
@@ -191,6 +206,16 @@ export const CONFIG_TABLE: readonly Entry[] = [
   { env: 'SEC_SUBMISSIONS_URL', key: 'secSubmissionsUrl', kind: { type: 'string' }, default: () => 'https://data.sec.gov/submissions/', doc: 'EDGAR submissions base URL (`CIK##########.json` is appended).' },
   { env: 'PASSWORD_HASH_COST', key: 'passwordHashCost', kind: int(10, 20), default: () => 15, doc: 'scrypt cost of new password hashes as log2 N (r=8, p=1; 15 = 32 MiB and ~50–100 ms per hash). Existing hashes keep the cost they were made with.' },
   { env: 'UNIVERSE_HEADROOM', key: 'universeHeadroom', kind: int(0, 100_000), default: () => 1024, doc: 'Room per shard for symbols added while running (UNIVERSE_SOURCE=sec follows new listings live); beyond it a new listing waits for a restart.' },
+  { env: 'SIM_BURST', key: 'simBurst', kind: { type: 'string' }, default: () => undefined, doc: 'Simulator: one rate burst `AT_EPOCH_MS:DURATION_MS:MULTIPLIER` (e.g. 10× for 10 s, for the burst benchmark); unset = none.' },
+  { env: 'PROFILE_MAX_SECONDS', key: 'profileMaxSeconds', kind: int(1, 3600), default: () => 60, doc: 'Longest CPU profile `/admin/profile` and `/admin/flamegraph` take (`seconds=` above it: `invalid_profile_seconds`).' },
+  { env: 'PROFILE_SAMPLING_US', key: 'profileSamplingUs', kind: int(50, 100_000), default: () => 1000, doc: 'CPU profile sampling interval in microseconds (smaller: finer profiles, more overhead on the profiled thread).' },
+  { env: 'OTEL_SDK_DISABLED', key: 'otelSdkDisabled', kind: { type: 'bool' }, default: () => false, doc: 'OpenTelemetry: `true` turns tracing off whatever else is set.' },
+  { env: 'OTEL_TRACES_EXPORTER', key: 'otelTracesExporter', kind: { type: 'string' }, default: () => undefined, doc: 'OpenTelemetry trace exporter: `otlp`, `console` or `none`; unset = `otlp` when an OTLP endpoint is set, else none (traces off).' },
+  { env: 'OTEL_EXPORTER_OTLP_ENDPOINT', key: 'otelExporterOtlpEndpoint', kind: { type: 'string' }, default: () => undefined, doc: 'OTLP/HTTP collector base URL (`http://collector:4318`; traces go to `/v1/traces`). Other `OTEL_EXPORTER_OTLP_*` variables (headers, timeout) are read by the SDK.' },
+  { env: 'OTEL_EXPORTER_OTLP_PROTOCOL', key: 'otelExporterOtlpProtocol', kind: { type: 'enum', values: ['http/protobuf', 'http/json'] }, default: () => 'http/protobuf', doc: 'OTLP encoding over HTTP (gRPC is not bundled).' },
+  { env: 'OTEL_TRACES_SAMPLER', key: 'otelTracesSampler', kind: { type: 'enum', values: OTEL_SAMPLERS }, default: () => 'parentbased_always_on', doc: 'Trace sampler (standard names); use `parentbased_traceidratio` with OTEL_TRACES_SAMPLER_ARG under load.' },
+  { env: 'OTEL_TRACES_SAMPLER_ARG', key: 'otelTracesSamplerArg', kind: { type: 'string' }, default: () => undefined, doc: 'Sampling ratio 0..1 for the `traceidratio` samplers (default 1).' },
+  { env: 'OTEL_SERVICE_NAME', key: 'otelServiceName', kind: { type: 'string' }, default: () => 'bourse', doc: 'service.name of every span.' },
   { env: 'METRICS_PREFIX', key: 'metricsPrefix', kind: { type: 'string' }, default: () => 'bourse_', doc: 'Prefix of every Bourse metric name at /metrics (prom-client\'s process_* and nodejs_* keep their standard names).' },
 ];
 
@@ -254,8 +279,22 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>> = p
   for (const [env, v] of [['SEC_TICKERS_URL', c.secTickersUrl], ['SEC_SUBMISSIONS_URL', c.secSubmissionsUrl]] as const) {
     if (!/^https?:\/\/\S+$/.test(v)) fail(env, v, 'must be an http(s) URL');
   }
+  out.simBurst = out.simBurst === undefined ? undefined : parseSimBurst(String(out.simBurst));
+  if (c.otelTracesExporter !== undefined && !/^(otlp|console|none)$/.test(c.otelTracesExporter)) fail('OTEL_TRACES_EXPORTER', c.otelTracesExporter, 'must be otlp, console or none');
+  if (c.otelExporterOtlpEndpoint !== undefined && !/^https?:\/\/\S+$/.test(c.otelExporterOtlpEndpoint)) fail('OTEL_EXPORTER_OTLP_ENDPOINT', c.otelExporterOtlpEndpoint, 'must be an http(s) URL');
+  if (c.otelTracesSamplerArg !== undefined && !(Number(c.otelTracesSamplerArg) >= 0 && Number(c.otelTracesSamplerArg) <= 1)) fail('OTEL_TRACES_SAMPLER_ARG', c.otelTracesSamplerArg, 'must be a number from 0 to 1');
   if (!/^[a-zA-Z_:][a-zA-Z0-9_:]*$/.test(c.metricsPrefix)) fail('METRICS_PREFIX', c.metricsPrefix, 'must be letters, digits, _ or : and not start with a digit');
   return Object.freeze(c);
+}
+
+/** SIM_BURST = AT_EPOCH_MS:DURATION_MS:MULTIPLIER (multiplier 1–100, duration up to an hour). */
+function parseSimBurst(raw: string): Config['simBurst'] {
+  const m = /^(\d{1,15}):(\d{1,7}):(\d+(?:\.\d+)?)$/.exec(raw);
+  const v = m ? { atMs: Number(m[1]), durationMs: Number(m[2]), multiplier: Number(m[3]) } : undefined;
+  if (!v || v.durationMs < 1 || v.durationMs > 3_600_000 || !(v.multiplier >= 1 && v.multiplier <= 100)) {
+    return fail('SIM_BURST', raw, 'must be AT_EPOCH_MS:DURATION_MS:MULTIPLIER with a duration of 1 ms to 1 h and a multiplier from 1 to 100');
+  }
+  return Object.freeze(v);
 }
 
 function parse(e: Entry, raw: string): string | number | boolean {

@@ -287,3 +287,9 @@ export function serveMetrics(port: MetricsPort, metrics: ThreadMetrics): void {
     );
   });
 }
+
+/** One hook that calls each given observer (metrics and tracing share openDatabase's onQuery and HttpApi's observe). */
+export function observeAll<A extends unknown[]>(...observers: (((...args: A) => void) | undefined)[]): (...args: A) => void {
+  const list = observers.filter((o): o is (...args: A) => void => o !== undefined);
+  return list.length === 1 ? list[0] : (...args) => list.forEach((o) => o(...args));
+}

@@ -1,6 +1,8 @@
 import { parentPort, workerData, type MessagePort } from 'node:worker_threads';
-import { InterestTable, ThreadState, applyUniverse, serveMetrics, systemClock, workerContext, type AdminResponse, type QuarantineRequest, type ServerMessage, type UniverseMessage, type WorkerBaseData } from '../core/index.js';
+import { InterestTable, ThreadState, applyUniverse, httpSpanObserver, profilableThreads, serveThreadAdmin, startTracing, observeAll, serveMetrics, systemClock, workerContext, type AdminResponse, type QuarantineRequest, type ServerMessage, type UniverseMessage, type WorkerBaseData } from '../core/index.js';
 import { registerAdminRoutes } from './admin-routes.js';
+import { registerProfilingRoutes } from './profiling-routes.js';
+import { ThreadAdminClient } from './thread-admin-client.js';
 import { QuoteTable } from '../actors/quote-table.js';
 import { BatchGate } from './batch-gate.js';
 import { Fanout } from './fanout.js';
@@ -57,6 +59,7 @@ const interest = new InterestTable(data.interest, config.gatewayThreads, directo
 const tables = data.quoteTables.map((sab) => new QuoteTable(sab));
 const reader = new QuoteReader(universe, directory, tables);
 const topics = new Topics(universe);
+const tracing = await startTracing(config, { thread: name });
 const app = createApp();
 const fanout = new Fanout(app, topics, systemClock, (ms) => metrics.observeTickToWire(ms));
 const tokens = new TokenVerifier(data.authPublicKey, { issuer: config.authIssuer, clock: systemClock });
@@ -114,6 +117,19 @@ registerAdminRoutes(app, {
       post({ type: 'quarantine', id, request });
     }),
 });
+// Profiling: requests for any thread go through the supervisor; this thread serves its own too.
+const threadAdmin = new ThreadAdminClient((m) => parentPort!.postMessage(m));
+parentPort!.on('message', threadAdmin.onMessage);
+serveThreadAdmin(parentPort!);
+registerProfilingRoutes(app, {
+  token: config.adminToken,
+  threads: profilableThreads(config),
+  states: () => status.snapshot(),
+  open: (thread, request) => threadAdmin.open(thread, request),
+  maxSeconds: config.profileMaxSeconds,
+  intervalUs: config.profileSamplingUs,
+  now: () => systemClock.now(),
+});
 const api = registerApi(app, {
   config,
   universe,
@@ -123,7 +139,7 @@ const api = registerApi(app, {
   rateLimit: inProcessRateLimit(),
   version: data.version,
   authPublicKey: data.authPublicKey,
-  observe: metrics.observeHttp,
+  observe: observeAll(metrics.observeHttp, tracing ? httpSpanObserver(tracing.tracer) : undefined),
 });
 registerRestRoutes(app, { universe, reader, status, clock: systemClock, thread: name, draining: () => draining, observe: metrics.observeHttp });
 
