@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { test } from 'node:test';
 import { parse } from 'yaml';
+import { loadConfig } from '../../core/index.js';
 import { everyMetric } from '../helpers/metrics.js';
 
 const root = new URL('../../../', import.meta.url);
@@ -104,6 +105,13 @@ test('provisioning, the Prometheus scrape config and docker-compose.yml fit toge
   for (const s of ['bourse', 'nats', 'redis', 'postgres', 'prometheus', 'grafana', 'otel-collector', 'tempo']) assert.ok(compose.services[s], `compose service ${s}`);
   assert.equal(compose.services.bourse.build, '.');
   assert.equal(compose.services.bourse.environment.PORT, '8080');
+  // The environment compose gives Bourse is a valid configuration (`${VAR:-default}` as Compose expands it when VAR is unset).
+  const env = Object.fromEntries(
+    Object.entries(compose.services.bourse.environment as Record<string, string>).map(([k, v]) => [k, String(v).replace(/\$\{\w+:-([^}]*)\}/g, '$1')]),
+  );
+  const config = loadConfig(env);
+  assert.equal(config.metricsPrefix, 'bourse_', 'the dashboards assume the default prefix');
+  assert.equal(config.natsUrl, 'nats://nats:4222');
   const mounts: string[] = Object.values(compose.services as Record<string, { volumes?: string[] }>).flatMap((s) => s.volumes ?? []);
   for (const m of mounts.filter((v) => v.startsWith('./'))) assert.ok(existsSync(new URL(m.split(':')[0], root)), `${m} exists`);
   assert.ok(mounts.includes(`./grafana/dashboards:${provider.options.path}:ro`), 'Grafana sees the dashboards where the provider looks');
