@@ -87,3 +87,22 @@ test('a registry that cannot be read answers without metrics, so the supervisor 
   assert.equal(sent.length, 1);
   assert.equal(sent[0].metrics, undefined);
 });
+
+test('a Redis connection that fails counts redis_errors_total{operation="connection"} in its thread', async () => {
+  const { RedisConnection } = await import('../../core/speed/redis-connection.js');
+  const { createLogger } = await import('../../core/index.js');
+  const m = new ThreadMetrics('rc_', 'gateway-0');
+  setThreadMetrics(m);
+  // Nothing listens on port 1: the client reports an error and keeps reconnecting.
+  const conn = new RedisConnection({ url: 'redis://127.0.0.1:1', name: 'metrics-test', log: createLogger('silent', { thread: 'test' }) });
+  try {
+    for (let i = 0; i < 100; i++) {
+      const redis = (await m.json()).find((x) => x.name === 'rc_redis_errors_total')!;
+      if (redis.values.some((v) => v.labels.operation === 'connection' && v.value >= 1)) return;
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    assert.fail('no connection error counted');
+  } finally {
+    await conn.close();
+  }
+});
