@@ -75,17 +75,18 @@ export function loadStaticFiles(dir: string = DEFAULT_WEB_DIR): StaticFiles {
 }
 
 /**
- * Serves the web client on GET: a built file by its path; `/` and any other
- * path without a file extension (a client route such as `/s/AAPL`) get
- * index.html, so reloading a deep link works. API-looking paths (`/v1/...`)
- * and missing files keep the JSON 404 every other route answers. More
- * specific routes (REST, the stream) are matched before this wildcard.
+ * Serves the web client on GET: a built file by its path, index.html at `/`,
+ * and index.html for a browser navigating to a client route (`/s/AAPL`: no
+ * file extension, outside `/v1` and `/admin`, `Accept: text/html`), so
+ * reloading a deep link works. Everything else — API paths, missing files, a
+ * non-browser client on an unknown path — keeps the JSON 404 every other route
+ * answers. More specific routes (REST, the stream) are matched before this wildcard.
  */
 export function registerStaticRoutes(app: TemplatedApp, files: StaticFiles): void {
   const index = files.get('/index.html');
   app.get('/*', (res, req) => {
     const url = req.getUrl();
-    const file = files.get(url) ?? (isClientRoute(url) ? index : undefined);
+    const file = files.get(url) ?? (url === '/' || (isClientRoute(url) && /\btext\/html\b/.test(req.getHeader('accept'))) ? index : undefined);
     if (!file) {
       const message = index ? `no route for ${url.slice(0, 100)}` : 'the web client is not built (npm run build)';
       res.cork(() => res.writeStatus('404 Not Found').writeHeader('content-type', 'application/json').end(errorBody('not_found', message)));
@@ -95,8 +96,11 @@ export function registerStaticRoutes(app: TemplatedApp, files: StaticFiles): voi
   });
 }
 
+/** Paths the server owns whatever the Accept header says. */
+const SERVER_PREFIXES = ['/v1', '/admin', '/metrics', '/healthz', '/readyz'];
+
 function isClientRoute(url: string): boolean {
-  if (url === '/' || url.startsWith('/v1/') || url === '/v1') return url === '/';
+  if (SERVER_PREFIXES.some((p) => url === p || url.startsWith(p + '/'))) return false;
   const last = url.slice(url.lastIndexOf('/') + 1);
   return !last.includes('.');
 }

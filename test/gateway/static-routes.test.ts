@@ -83,16 +83,26 @@ test('static files: content types, cache policy by kind, ETag revalidation, gzip
   });
 });
 
-test('static files: client routes get index.html; API paths and missing files get the JSON 404', async () => {
+const NAVIGATE = { accept: 'text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8' };
+
+test('static files: a browser on a client route gets index.html; API paths, missing files and non-browsers get the JSON 404', async () => {
   await withStaticServer(async (port) => {
     for (const path of ['/s/AAPL', '/alerts', '/login']) {
-      const r = await get(port, path);
+      const r = await get(port, path, NAVIGATE);
       assert.equal(r.status, 200, path);
       assert.equal(r.body.toString(), INDEX, path);
     }
-    for (const path of ['/assets/missing-12345678.js', '/v1/nope', '/robots.txt']) {
-      const r = await get(port, path);
-      assert.equal(r.status, 404, path);
+    const notFound = [
+      ['/assets/missing-12345678.js', NAVIGATE],
+      ['/v1/nope', NAVIGATE],
+      ['/admin/profile', NAVIGATE],
+      ['/robots.txt', NAVIGATE],
+      ['/s/AAPL', {}],
+      ['/nope', { accept: 'application/json' }],
+    ] as const;
+    for (const [path, headers] of notFound) {
+      const r = await get(port, path, headers);
+      assert.equal(r.status, 404, `${path} ${JSON.stringify(headers)}`);
       assert.equal(r.headers['content-type'], 'application/json');
       assert.equal(JSON.parse(r.body.toString()).error.code, 'not_found', path);
     }
@@ -129,5 +139,6 @@ test('the gateway serves the built client at / while REST and the stream keep th
   assert.equal(symbols.headers['content-type'], 'application/json');
   assert.equal(JSON.parse(symbols.body.toString()).count, 200);
   assert.equal((await get(server.port, '/healthz')).status, 200);
-  assert.equal((await get(server.port, '/s/MSFT')).body.toString(), index.body.toString());
+  assert.equal((await get(server.port, '/s/MSFT', NAVIGATE)).body.toString(), index.body.toString());
+  assert.equal((await get(server.port, '/admin/profile', NAVIGATE)).status, 404, 'admin stays the server\'s');
 });
