@@ -3,6 +3,8 @@ import { InterestTable, ThreadState, systemClock, workerContext, type WorkerBase
 import { QuoteTable } from './quote-table.js';
 import { Shard } from './shard.js';
 import { TickRing } from './tick-ring.js';
+import { AlertEngine } from './alert-engine.js';
+import { StoreLink } from './store-link.js';
 
 /** What the supervisor hands a shard thread. */
 export interface ShardWorkerData extends WorkerBaseData {
@@ -30,7 +32,11 @@ const table = new QuoteTable(data.quoteTable);
 // may have left open (the record it was copying, if any, is reset).
 const recovered = table.recover();
 if (recovered !== null) log.warn({ slot: recovered }, 'closed a write section left open by the previous shard thread');
+const alerts = new AlertEngine({ symbolId: (s) => universe.id(s), clock: systemClock, owns: (id) => directory.shardOf[id] === data.shard });
+const storeLink = new StoreLink({ shard: data.shard, engine: alerts, log });
 const shard = new Shard({
+  alerts,
+  onBarsClosed: storeLink.barsClosed,
   shard: data.shard,
   universe,
   directory,
@@ -55,6 +61,9 @@ parentPort!.on('message', (cmd: ShardCommand) => {
       gateways.get(cmd.gateway)?.close();
       gateways.set(cmd.gateway, cmd.port);
       break;
+    case 'attach-store':
+      storeLink.attach(cmd.port);
+      break;
     case 'stop':
       stop();
       break;
@@ -72,6 +81,7 @@ function flush(): void {
   const ports = [...gateways.values()];
   const batches = shard.flush(ports.length);
   for (let i = 0; i < batches.length; i++) ports[i].postMessage(batches[i], [batches[i]]);
+  storeLink.flush();
 }
 
 // Ticks are applied as soon as the ingest thread wakes us; frames leave on the flush timer.
@@ -102,6 +112,7 @@ function stop(): void {
   clearTimeout(flushTimer);
   flush();
   for (const p of gateways.values()) p.close();
+  storeLink.close();
   status.set(name, ThreadState.down);
   log.info({ ticks: shard.stats.ticks, flushes: shard.stats.flushes }, 'shard stopped');
   parentPort!.close();

@@ -14,8 +14,11 @@ import {
   type Trade,
   type Universe,
 } from '../core/index.js';
+import { TickField as T, TickKind } from '../core/tick.js';
+import type { BarFields } from '../core/protocol/messages.js';
 import { TickerActor } from './ticker-actor.js';
 import type { QuoteTable } from './quote-table.js';
+import type { AlertEngine } from './alert-engine.js';
 
 export interface ShardOptions {
   readonly shard: number;
@@ -29,6 +32,10 @@ export interface ShardOptions {
   readonly prevClose?: Float64Array;
   /** Told about an actor that threw while applying a tick (the shard resumes it). */
   readonly onActorError?: (symbolId: number, err: unknown) => void;
+  /** The shard's alert rules, evaluated on every applied trade of a symbol that has some. */
+  readonly alerts?: AlertEngine;
+  /** Told, at each flush, about every bar that closed (the store persists them). */
+  readonly onBarsClosed?: (symbol: string, bars: readonly BarFields[]) => void;
 }
 
 export interface ShardStats {
@@ -85,7 +92,10 @@ export class Shard {
     }
     this.stats.ticks++;
     try {
-      this.#actors[d.slotOf[id]].apply(view, offset);
+      const a = this.#actors[d.slotOf[id]];
+      const alerts = this.#o.alerts;
+      if (alerts === undefined || alerts.book(id) === undefined) a.apply(view, offset);
+      else this.#applyWatched(alerts, a, id, view, offset);
     } catch (err) {
       // Supervision choice for an actor: resume. One bad tick must not take the
       // other symbols of the shard down; the error is counted and reported.
@@ -93,6 +103,14 @@ export class Shard {
       this.#o.onActorError?.(id, err);
     }
   };
+
+  /** A tick of a symbol with alert rules: apply it, then evaluate the rules on a trade that moved `last`. */
+  #applyWatched(alerts: AlertEngine, a: TickerActor, id: number, view: Float64Array, offset: number): void {
+    const prev = a.record[Q.last];
+    const late = a.lateTrades;
+    if (!a.apply(view, offset) || view[offset + T.kind] !== TickKind.trade || a.lateTrades !== late) return;
+    alerts.onTrade(id, this.#o.universe.symbol(id), prev, view[offset + T.price], view[offset + T.size], view[offset + T.eventTs]);
+  }
 
   /** The actor for a symbol id owned by this shard (tests, debug). */
   actor(symbolId: number): TickerActor {
@@ -123,6 +141,7 @@ export class Shard {
         // Read before markFlushed(), which clears them (it replaces closedBars, so this reference stays intact).
         const trades = tradeFormats ? this.#trades(a) : null;
         const closedBars = a.closedBars;
+        if (closedBars.length) this.#o.onBarsClosed?.(symbol, closedBars);
         const barChanged = a.pendingTradeCount > 0;
         const seq = a.markFlushed(now);
         table.writeRecord(slot, a.record);

@@ -58,6 +58,10 @@ export const ERRORS = {
   sec_fetch_failed: { status: 502, retryable: true, message: 'EDGAR kept failing after every retry' },
   sec_access_denied: { status: 403, retryable: false, message: 'the SEC refused the request (User-Agent, or a rate block)' },
   sec_data_invalid: { status: 502, retryable: false, message: 'EDGAR served data of an unexpected shape' },
+  // Alerts and notifications.
+  invalid_alert: { status: 400, retryable: false, message: 'alert rule is invalid' },
+  alert_not_found: { status: 404, retryable: false, message: 'no alert with that id for this investor' },
+  too_many_alerts: { status: 422, retryable: false, message: 'alert limit per investor reached' },
 } as const satisfies Record<string, ErrorSpec>;
 
 export type ErrorCode = keyof typeof ERRORS;

@@ -15,3 +15,4 @@ export * from './thread-status.js';
 export * from './logger.js';
 export * from './worker-context.js';
 export * from './admin.js';
+export * from './alerts.js';
