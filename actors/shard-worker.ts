@@ -36,7 +36,6 @@ const alerts = new AlertEngine({ symbolId: (s) => universe.id(s), clock: systemC
 const storeLink = new StoreLink({ shard: data.shard, engine: alerts, log });
 const shard = new Shard({
   alerts,
-  onBarsClosed: storeLink.barsClosed,
   shard: data.shard,
   universe,
   directory,

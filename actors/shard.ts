@@ -15,7 +15,6 @@ import {
   type Universe,
 } from '../core/index.js';
 import { TickField as T, TickKind } from '../core/tick.js';
-import type { BarFields } from '../core/protocol/messages.js';
 import { TickerActor } from './ticker-actor.js';
 import type { QuoteTable } from './quote-table.js';
 import type { AlertEngine } from './alert-engine.js';
@@ -34,8 +33,6 @@ export interface ShardOptions {
   readonly onActorError?: (symbolId: number, err: unknown) => void;
   /** The shard's alert rules, evaluated on every applied trade of a symbol that has some. */
   readonly alerts?: AlertEngine;
-  /** Told, at each flush, about every bar that closed (the store persists them). */
-  readonly onBarsClosed?: (symbol: string, bars: readonly BarFields[]) => void;
 }
 
 export interface ShardStats {
@@ -141,7 +138,6 @@ export class Shard {
         // Read before markFlushed(), which clears them (it replaces closedBars, so this reference stays intact).
         const trades = tradeFormats ? this.#trades(a) : null;
         const closedBars = a.closedBars;
-        if (closedBars.length) this.#o.onBarsClosed?.(symbol, closedBars);
         const barChanged = a.pendingTradeCount > 0;
         const seq = a.markFlushed(now);
         table.writeRecord(slot, a.record);

@@ -1,11 +1,9 @@
 import type { MessagePort } from 'node:worker_threads';
-import type { AlertFiring, AlertsFromShard, AlertsToShard, BarFields, Logger } from '../core/index.js';
+import type { AlertFiring, AlertsFromShard, AlertsToShard, Logger } from '../core/index.js';
 import type { AlertEngine } from './alert-engine.js';
 
 /** Firings kept for resending until the store confirms them; past this the oldest are dropped (and logged). */
 const MAX_UNCONFIRMED = 10_000;
-/** Closed bars kept while no store is attached. */
-const MAX_BARS_WAITING = 50_000;
 
 /**
  * A shard's end of the store↔shard port (the supervisor hands it over in
@@ -14,7 +12,7 @@ const MAX_BARS_WAITING = 50_000;
  * Inbound: `alerts-replace` (every rule of this shard, sent by the store on
  * attach), `alerts-upsert`, `alerts-remove` and `alerts-recorded`.
  * Outbound, once per flush: `alert-fired` with the firings since the last
- * flush, and `bars-closed` with the bars that closed.
+ * flush (other messages, e.g. `bars-closed`, go out through send()).
  *
  * Delivery: firings are at-least-once towards the store while this thread
  * lives — each stays in `unconfirmed` until the store answers
@@ -30,8 +28,7 @@ export class StoreLink {
   readonly #log: Logger;
   #port: MessagePort | undefined;
   readonly #unconfirmed = new Map<string, AlertFiring>();
-  #bars: { symbol: string; start: number; open: number; high: number; low: number; close: number; volume: number; trades: number }[] = [];
-  readonly stats = { sent: 0, resent: 0, droppedUnconfirmed: 0, droppedBars: 0, badMessages: 0 };
+  readonly stats = { sent: 0, resent: 0, droppedUnconfirmed: 0, badMessages: 0 };
 
   constructor(o: { shard: number; engine: AlertEngine; log: Logger }) {
     this.#shard = o.shard;
@@ -50,7 +47,7 @@ export class StoreLink {
     if (this.#unconfirmed.size) {
       const firings = [...this.#unconfirmed.values()];
       this.stats.resent += firings.length;
-      this.#send({ type: 'alert-fired', shard: this.#shard, firings } satisfies AlertsFromShard);
+      this.send({ type: 'alert-fired', shard: this.#shard, firings } satisfies AlertsFromShard);
     }
   }
 
@@ -81,17 +78,7 @@ export class StoreLink {
     }
   }
 
-  /** Collects bars closed in this flush (Shard's onBarsClosed). */
-  barsClosed = (symbol: string, bars: readonly BarFields[]): void => {
-    for (const b of bars) this.#bars.push({ symbol, start: b.start, open: b.open, high: b.high, low: b.low, close: b.close, volume: b.volume, trades: b.trades });
-    if (this.#bars.length > MAX_BARS_WAITING) {
-      const excess = this.#bars.length - MAX_BARS_WAITING;
-      this.#bars.splice(0, excess);
-      this.stats.droppedBars += excess;
-    }
-  };
-
-  /** Sends what the flush produced: firings (kept until confirmed) and closed bars. */
+  /** Sends the firings of this flush (each kept until the store confirms it). */
   flush(): void {
     const firings = this.#engine.takeFirings();
     if (firings.length) {
@@ -107,11 +94,7 @@ export class StoreLink {
         this.#log.error({ dropped: excess }, 'store is not confirming alert firings; oldest dropped');
       }
       this.stats.sent += firings.length;
-      this.#send({ type: 'alert-fired', shard: this.#shard, firings } satisfies AlertsFromShard);
-    }
-    if (this.#bars.length && this.#port) {
-      this.#send({ type: 'bars-closed', shard: this.#shard, bars: this.#bars });
-      this.#bars = [];
+      this.send({ type: 'alert-fired', shard: this.#shard, firings } satisfies AlertsFromShard);
     }
   }
 
@@ -120,7 +103,8 @@ export class StoreLink {
     this.#port = undefined;
   }
 
-  #send(m: unknown): void {
+  /** Posts to the store if one is attached (dropped otherwise: at-most-once). */
+  send(m: unknown): void {
     this.#port?.postMessage(m);
   }
 }
