@@ -49,6 +49,9 @@ const shard = new Shard({
     const n = shard.stats.actorErrors;
     if (n <= 5 || n % 1000 === 0) log.error({ err, symbol: universe.symbol(symbolId), count: n }, 'actor failed on a tick; resumed');
   },
+  // At-most-once to the store: bars closed while the store is away are not
+  // resent (the live stream still carried them); see domain/bars.ts.
+  onBarsClosed: (bars) => storeLink.send({ type: 'bars-closed', shard: data.shard, bars }),
 });
 
 const gateways = new Map<number, MessagePort>();

@@ -7,6 +7,7 @@ import {
   barMessage,
   encodeFrame,
   quoteMessage,
+  type BarFields,
   type Clock,
   type InterestTable,
   type ServerMessage,
@@ -33,6 +34,13 @@ export interface ShardOptions {
   readonly onActorError?: (symbolId: number, err: unknown) => void;
   /** The shard's alert rules, evaluated on every applied trade of a symbol that has some. */
   readonly alerts?: AlertEngine;
+  /** Told, once per flush that closed any, about every bar that closed in it (persistence). */
+  readonly onBarsClosed?: (bars: ClosedBar[]) => void;
+}
+
+/** A final 1-minute bar of one symbol, as the shard hands it to persistence. */
+export interface ClosedBar extends BarFields {
+  readonly symbol: string;
 }
 
 export interface ShardStats {
@@ -123,6 +131,7 @@ export class Shard {
     const { clock, table, universe } = this.#o;
     const now = clock.now();
     const w = this.#writer;
+    const closed: ClosedBar[] = [];
     table.beginWrite();
     try {
       for (let slot = 0; slot < this.#actors.length; slot++) {
@@ -139,6 +148,7 @@ export class Shard {
         const trades = tradeFormats ? this.#trades(a) : null;
         const closedBars = a.closedBars;
         const barChanged = a.pendingTradeCount > 0;
+        if (closedBars.length && this.#o.onBarsClosed) for (const bar of closedBars) closed.push({ symbol, ...bar });
         const seq = a.markFlushed(now);
         table.writeRecord(slot, a.record);
         if (quoteFormats) this.#add(id, FrameKind.quote, seq, quoteFormats, quoteMessage(symbol, a.record, now, ta));
@@ -152,6 +162,7 @@ export class Shard {
       table.endWrite();
     }
     this.stats.flushes++;
+    if (closed.length) this.#o.onBarsClosed!(closed);
     return w.finish(this.index, now, copies);
   }
 

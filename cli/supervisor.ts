@@ -131,6 +131,15 @@ export async function startServer(config: Config, log: Logger = createLogger(con
     stw.postMessage({ type: 'attach-shard', shard: s, port: port1 } satisfies StoreCommand, [port1]);
     sw.postMessage({ type: 'attach-store', port: port2 } satisfies ShardCommand, [port2]);
   };
+  /** A fresh RPC channel between the store and the ingest thread (quarantine rows, consumer offsets). */
+  const connectStoreIngest = (): void => {
+    const stw = store.worker;
+    const iw = ingest.worker;
+    if (!stw || !storeUp || !iw) return;
+    const { port1, port2 } = new MessageChannel();
+    stw.postMessage({ type: 'attach-ingest', port: port1 } satisfies StoreCommand, [port1]);
+    iw.postMessage({ type: 'attach-store', port: port2 } satisfies IngestCommand, [port2]);
+  };
   let storeUp = false;
   const shardUp = new Map<number, boolean>();
   let storeReady!: (e: StoreEvent) => void;
@@ -148,6 +157,7 @@ export async function startServer(config: Config, log: Logger = createLogger(con
           status.set('store', ThreadState.ready);
           for (let g = 0; g < G; g++) connectStoreGateway(g);
           for (let s = 0; s < S; s++) connectStoreShard(s);
+          connectStoreIngest();
         }
         storeReady(e);
       });
@@ -230,6 +240,8 @@ export async function startServer(config: Config, log: Logger = createLogger(con
     workerData: (): IngestWorkerData => ({ config, companies, rings, status: statusSab }),
     onStart: (w) => {
       status.set('ingest', ThreadState.starting);
+      // Posted before the thread runs: it is there by the time the consumer starts.
+      connectStoreIngest();
       w.on('message', (m: { type: string; id: number; response: unknown }) => {
         if (m.type !== 'quarantine-reply') return;
         const who = adminPending.get(m.id);

@@ -14,6 +14,7 @@ export interface StoreWorkerData extends WorkerBaseData {
 export type StoreCommand =
   | { readonly type: 'attach-gateway'; readonly gateway: number; readonly port: MessagePort }
   | { readonly type: 'attach-shard'; readonly shard: number; readonly port: MessagePort }
+  | { readonly type: 'attach-ingest'; readonly port: MessagePort }
   | { readonly type: 'stop' };
 
 /** Store → supervisor messages. */
@@ -23,6 +24,7 @@ const data = workerData as StoreWorkerData;
 const { config, log, universe, directory, status } = workerContext(data, 'store');
 const gateways = new Map<number, MessagePort>();
 const shards = new Map<number, MessagePort>();
+let ingestPort: MessagePort | undefined;
 const post = (e: StoreEvent): void => parentPort!.postMessage(e);
 
 let modules: StoreModule[] = [];
@@ -70,6 +72,11 @@ try {
         });
         for (const mod of modules) mod.onShardAttached?.(cmd.shard);
         break;
+      case 'attach-ingest':
+        ingestPort?.close();
+        ingestPort = cmd.port;
+        serveRpc(cmd.port, handlers, (err, method) => log.error({ err, method }, 'store RPC failed'));
+        break;
       case 'stop':
         void stop(store.close);
         break;
@@ -95,6 +102,7 @@ async function stop(close: () => Promise<void>): Promise<void> {
     }
   }
   for (const p of [...gateways.values(), ...shards.values()]) p.close();
+  ingestPort?.close();
   await close();
   status.set('store', ThreadState.down);
   log.info('store stopped');
