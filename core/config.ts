@@ -106,6 +106,10 @@ export interface Config {
   readonly maxWatchlistSymbols: number;
   readonly maxAlerts: number;
   readonly barWriteIntervalMs: number;
+  /** Alert notifications go to NATS subject `<prefix>.alerts.<investorId>` when NATS_URL is set. */
+  readonly natsAlertsPrefix: string;
+  readonly sseHeartbeatMs: number;
+  readonly maxSseStreams: number;
 }
 
 const int = (min: number, max: number): Kind => ({ type: 'int', min, max });
@@ -184,6 +188,9 @@ export const CONFIG_TABLE: readonly Entry[] = [
   { env: 'SEC_REQUESTS_PER_SECOND', key: 'secRequestsPerSecond', kind: int(1, 10), default: () => 10, doc: 'EDGAR request rate (the SEC allows at most 10/s).' },
   { env: 'SEC_TICKERS_URL', key: 'secTickersUrl', kind: { type: 'string' }, default: () => 'https://www.sec.gov/files/company_tickers_exchange.json', doc: 'EDGAR ticker list URL.' },
   { env: 'SEC_SUBMISSIONS_URL', key: 'secSubmissionsUrl', kind: { type: 'string' }, default: () => 'https://data.sec.gov/submissions/', doc: 'EDGAR submissions base URL (`CIK##########.json` is appended).' },
+  { env: 'NATS_ALERTS_PREFIX', key: 'natsAlertsPrefix', kind: { type: 'string' }, default: () => 'bourse', doc: 'Alert notifications are published on `<prefix>.alerts.<investorId>` (core NATS) when NATS_URL is set.' },
+  { env: 'SSE_HEARTBEAT_MS', key: 'sseHeartbeatMs', kind: int(100, 300_000), default: () => 15_000, doc: 'A comment line goes to every /v1/notifications/stream client this often, so proxies keep the stream open.' },
+  { env: 'MAX_SSE_STREAMS', key: 'maxSseStreams', kind: int(1, 100), default: () => 5, doc: 'Open /v1/notifications/stream connections one investor may hold per gateway thread.' },
 ];
 
 const STREAM_NAME = /^[A-Za-z0-9_-]{1,64}$/;
@@ -222,6 +229,7 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>> = p
   for (const [env, v] of [['NATS_SUBJECT_PREFIX', c.natsSubjectPrefix], ['NATS_QUARANTINE_PREFIX', c.natsQuarantinePrefix]] as const) {
     if (!SUBJECT_PREFIX.test(v)) fail(env, v, 'must be dot-separated tokens of A–Z a–z 0–9 _ -');
   }
+  if (!SUBJECT_PREFIX.test(c.natsAlertsPrefix)) fail('NATS_ALERTS_PREFIX', c.natsAlertsPrefix, 'must be dot-separated tokens of A–Z a–z 0–9 _ -');
   if (c.natsSubjectPrefix === c.natsQuarantinePrefix) fail('NATS_QUARANTINE_PREFIX', c.natsQuarantinePrefix, 'must differ from NATS_SUBJECT_PREFIX');
   if (c.adminToken !== undefined && c.adminToken.length < 16) fail('BOURSE_ADMIN_TOKEN', '(redacted)', 'must be at least 16 characters');
   if (c.universeSource === 'file' && !c.universeFile) fail('UNIVERSE_FILE', '', 'must be set when UNIVERSE_SOURCE=file');
