@@ -1,6 +1,7 @@
 import type { StoreContext, StoreModule } from './store-context.js';
 import { barsModule } from './bars.js';
 import { ingestRecordsModule } from './ingest-records.js';
+import { alertsModule } from './alerts.js';
 
 /** Secrets only the store thread holds. */
 export interface StoreSecrets {
@@ -14,5 +15,5 @@ export interface StoreSecrets {
  * itself here (one line) and nowhere else in the thread's plumbing.
  */
 export function storeModules(ctx: StoreContext, _secrets: StoreSecrets): StoreModule[] {
-  return [barsModule(ctx), ingestRecordsModule(ctx)];
+  return [barsModule(ctx), ingestRecordsModule(ctx), alertsModule(ctx)];
 }
