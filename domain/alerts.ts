@@ -47,6 +47,8 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 export function alertsModule(ctx: StoreContext, opts: { publisher?: NotificationPublisher } = {}): StoreModule & {
   readonly firings: ReturnType<typeof alertFirings>;
   readonly outbox: ReturnType<typeof notificationOutbox>;
+  /** Resolves when every shard-bound send queued so far went out. */
+  synced(): Promise<void>;
 } {
   let queue: Promise<void> = Promise.resolve();
   const toShards = (fn: () => Promise<void> | void): Promise<void> => {
@@ -83,6 +85,7 @@ export function alertsModule(ctx: StoreContext, opts: { publisher?: Notification
     name: 'alerts',
     firings,
     outbox,
+    synced: () => queue,
     handlers: {
       'alerts.list': async (p) => {
         const q = p as { investorId: string; limit?: number; cursor?: string };
