@@ -4,6 +4,7 @@ import type { RpcClient } from '../core/rpc.js';
 import { HttpApi, type Principal } from './http-api.js';
 import { openApiDocument } from './openapi.js';
 import { registerBarRoutes } from './bar-routes.js';
+import { documentMarketRoutes } from './market-docs.js';
 import type { TemplatedApp } from './uws.js';
 
 /** What the REST API of one gateway thread is built from. */
@@ -33,6 +34,7 @@ export function registerApi(app: TemplatedApp, d: ApiDeps): HttpApi {
     log: d.log,
   });
   // Feature routes (one line each).
+  documentMarketRoutes(api);
   registerBarRoutes(api, d.store);
 
   let doc: string | undefined;
