@@ -4,6 +4,7 @@ import type { RpcClient } from '../core/rpc.js';
 import { HttpApi, type Principal } from './http-api.js';
 import { openApiDocument } from './openapi.js';
 import { registerBarRoutes } from './bar-routes.js';
+import { registerAlertRoutes } from './alert-routes.js';
 import { documentMarketRoutes } from './market-docs.js';
 import type { TemplatedApp } from './uws.js';
 
@@ -36,6 +37,7 @@ export function registerApi(app: TemplatedApp, d: ApiDeps): HttpApi {
   // Feature routes (one line each).
   documentMarketRoutes(api);
   registerBarRoutes(api, d.store);
+  registerAlertRoutes(api, d.store);
 
   let doc: string | undefined;
   app.get('/v1/openapi.json', (res) => {

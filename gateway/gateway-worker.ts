@@ -11,6 +11,7 @@ import { Topics } from './topics.js';
 import { RpcClient, type RpcPush } from '../core/rpc.js';
 import { registerApi, refuseTokens } from './api-routes.js';
 import { inProcessRateLimit } from './in-process-rate-limit.js';
+import { NotificationStream } from './notification-stream.js';
 import { closeApp, closeListenSocket, createApp, listenPort, type us_listen_socket } from './uws.js';
 
 /** What the supervisor hands a gateway thread. */
@@ -83,6 +84,10 @@ const api = registerApi(app, {
   rateLimit: inProcessRateLimit(),
   version: data.version,
 });
+// Alert notifications as Server-Sent Events, fed by the store's to-investor pushes.
+const notificationStream = new NotificationStream({ store, clock: systemClock, log, heartbeatMs: config.sseHeartbeatMs, maxPerInvestor: config.maxSseStreams });
+notificationStream.register(app, api);
+storePushHandlers.push(notificationStream.onPush);
 registerRestRoutes(app, { universe, reader, status, clock: systemClock, thread: name, draining: () => draining });
 
 // Throttled quotes are due on flush boundaries; the slow-consumer sweep (one
@@ -143,6 +148,7 @@ function drain(): void {
   if (listenSocket) closeListenSocket(listenSocket);
   listenSocket = undefined;
   stream.drainAll();
+  notificationStream.closeAll();
   const check = setInterval(() => {
     if (stream.connections > 0) return;
     clearInterval(check);
