@@ -21,18 +21,26 @@ export interface LiveRule {
   latched: boolean;
 }
 
+/** Packed window rule: [kind (0 pct_move, 1 volume_spike), windowMs, threshold, latched (0/1), cooldownMs, lastFiredAt]. */
+const WP = { kind: 0, windowMs: 1, threshold: 2, latched: 3, cooldownMs: 4, lastFiredAt: 5, stride: 6 } as const;
+
 /**
  * One symbol's rules, arranged so a trade finds what fires without looking at
- * what does not:
+ * what does not — and without touching rule objects (each one a likely cache
+ * miss on a busy shard) unless something happens:
  * - above: armed rules by level ascending — the ones at or below the price are
- *   a prefix, so a trade that fires none costs one comparison;
- * - below: armed rules by level descending, the same way;
+ *   a prefix; `#aboveMin` (the first level) is the one comparison a quiet trade costs;
+ * - below: armed rules by level descending, `#belowMax` the same way;
  * - latched above/below (re-arming rules that fired): by level ascending; the
  *   ones the price has left (condition false) are a suffix (above) or prefix
- *   (below), re-armed once their cooldown has passed;
- * - cross: by level ascending; a trade from `prev` to `price` crosses exactly
- *   the levels between them, found by binary search;
- * - pct_move / volume_spike: O(1) each against the symbol's TradeHistory.
+ *   (below), re-armed once their cooldown has passed. `#…LatchedEdge` says
+ *   whether any could be, `#…LatchedReady` when the first cooldown ends;
+ * - cross: levels ascending in a Float64Array; a trade from `prev` to `price`
+ *   crosses exactly the levels between them, found by binary search;
+ * - pct_move / volume_spike: packed in one Float64Array (WP), O(1) each
+ *   against the symbol's TradeHistory.
+ * Summaries are rebuilt (#reindex, O(rules of the symbol)) only when a rule
+ * is added, removed, fires or re-arms.
  */
 export class AlertBook {
   readonly #aboveArmed: LiveRule[] = [];
@@ -41,6 +49,14 @@ export class AlertBook {
   readonly #belowLatched: LiveRule[] = [];
   readonly #cross: LiveRule[] = [];
   readonly #windowed: LiveRule[] = [];
+  #crossLevels = new Float64Array(0);
+  #wp = new Float64Array(0);
+  #aboveMin = Infinity;
+  #belowMax = -Infinity;
+  #aboveLatchedEdge = -Infinity;
+  #belowLatchedEdge = Infinity;
+  #aboveLatchedReady = Infinity;
+  #belowLatchedReady = Infinity;
   #history: TradeHistory | undefined;
   #size = 0;
 
@@ -57,20 +73,20 @@ export class AlertBook {
     this.#size++;
     switch (r.kind) {
       case 'above':
-        if (r.latched) insertAsc(this.#aboveLatched, r);
-        else insertAsc(this.#aboveArmed, r);
-        return;
+        insertAsc(r.latched ? this.#aboveLatched : this.#aboveArmed, r);
+        break;
       case 'below':
         if (r.latched) insertAsc(this.#belowLatched, r);
         else insertDesc(this.#belowArmed, r);
-        return;
+        break;
       case 'cross':
         insertAsc(this.#cross, r);
-        return;
+        break;
       default:
         this.#windowed.push(r);
         if (!this.#history || this.#history.spanMs < r.spanMs) this.#history = new TradeHistory(r.spanMs);
     }
+    this.#reindex();
   }
 
   /** Removes a rule (a once-only above/below rule that fired has already left its list). */
@@ -83,27 +99,20 @@ export class AlertBook {
       break;
     }
     if (this.#windowed.length === 0) this.#history = undefined;
+    this.#reindex();
   }
 
   /** Evaluates one trade; appends firings to `out`. */
   evaluate(prev: number, price: number, size: number, ts: number, clock: Clock, symbol: string, out: AlertFiring[]): void {
     let now = Number.NaN;
-    const fire = (r: LiveRule, value: number, direction?: 'up' | 'down') => {
-      r.fireSeq += 1;
-      r.lastFiredAt = now;
-      const f: AlertFiring = direction
-        ? { alertId: r.id, fireSeq: r.fireSeq, symbol, kind: r.kind, price, value, direction, at: ts, firedAt: now }
-        : { alertId: r.id, fireSeq: r.fireSeq, symbol, kind: r.kind, price, value, at: ts, firedAt: now };
-      out.push(f);
-    };
-
-    const aa = this.#aboveArmed;
-    if (aa.length && aa[0].level <= price) {
+    let changed = false;
+    if (price >= this.#aboveMin) {
       now = clock.now();
+      const aa = this.#aboveArmed;
       let k = 1;
       while (k < aa.length && aa[k].level <= price) k++;
       for (const r of aa.splice(0, k)) {
-        fire(r, r.level);
+        out.push(fired(r, symbol, price, r.level, undefined, ts, now));
         if (r.rearm) {
           r.latched = true;
           insertAsc(this.#aboveLatched, r);
@@ -111,14 +120,15 @@ export class AlertBook {
           this.#size--;
         }
       }
+      changed = true;
     }
-    const ba = this.#belowArmed;
-    if (ba.length && ba[0].level >= price) {
+    if (price <= this.#belowMax) {
       if (now !== now) now = clock.now();
+      const ba = this.#belowArmed;
       let k = 1;
       while (k < ba.length && ba[k].level >= price) k++;
       for (const r of ba.splice(0, k)) {
-        fire(r, r.level);
+        out.push(fired(r, symbol, price, r.level, undefined, ts, now));
         if (r.rearm) {
           r.latched = true;
           insertAsc(this.#belowLatched, r);
@@ -126,106 +136,167 @@ export class AlertBook {
           this.#size--;
         }
       }
+      changed = true;
     }
     // Re-arm latched rules whose condition is false again, once their cooldown has passed.
-    const al = this.#aboveLatched;
-    if (al.length && al[al.length - 1].level > price) {
+    if (price < this.#aboveLatchedEdge) {
       if (now !== now) now = clock.now();
-      for (let i = al.length - 1; i >= 0 && al[i].level > price; i--) {
-        const r = al[i];
-        if (now - r.lastFiredAt < r.cooldownMs) continue;
-        al.splice(i, 1);
-        r.latched = false;
-        insertAsc(aa, r);
+      if (now >= this.#aboveLatchedReady) {
+        const al = this.#aboveLatched;
+        for (let i = al.length - 1; i >= 0 && al[i].level > price; i--) {
+          const r = al[i];
+          if (now - r.lastFiredAt < r.cooldownMs) continue;
+          al.splice(i, 1);
+          r.latched = false;
+          insertAsc(this.#aboveArmed, r);
+          changed = true;
+        }
       }
     }
-    const bl = this.#belowLatched;
-    if (bl.length && bl[0].level < price) {
+    if (price > this.#belowLatchedEdge) {
       if (now !== now) now = clock.now();
-      for (let i = 0; i < bl.length && bl[i].level < price; ) {
-        const r = bl[i];
-        if (now - r.lastFiredAt < r.cooldownMs) {
-          i++;
-          continue;
+      if (now >= this.#belowLatchedReady) {
+        const bl = this.#belowLatched;
+        for (let i = 0; i < bl.length && bl[i].level < price; ) {
+          const r = bl[i];
+          if (now - r.lastFiredAt < r.cooldownMs) {
+            i++;
+            continue;
+          }
+          bl.splice(i, 1);
+          r.latched = false;
+          insertDesc(this.#belowArmed, r);
+          changed = true;
         }
-        bl.splice(i, 1);
-        r.latched = false;
-        insertDesc(ba, r);
       }
     }
 
-    const cr = this.#cross;
-    if (cr.length && prev === prev && prev !== price) {
+    const levels = this.#crossLevels;
+    if (levels.length && prev === prev && prev !== price) {
       const up = price > prev;
       // Up: prev < L <= price. Down: price <= L < prev.
-      let i = up ? upperBound(cr, prev) : lowerBound(cr, price);
-      for (; i < cr.length; i++) {
-        const r = cr[i];
-        if (up ? r.level > price : r.level >= prev) break;
+      for (let i = up ? upperBound(levels, prev) : lowerBound(levels, price); i < levels.length; i++) {
+        const level = levels[i];
+        if (up ? level > price : level >= prev) break;
+        const r = this.#cross[i];
         if (now !== now) now = clock.now();
         if (r.rearm && now - r.lastFiredAt < r.cooldownMs) continue;
-        fire(r, r.level, up ? 'up' : 'down');
+        out.push(fired(r, symbol, price, level, up ? 'up' : 'down', ts, now));
       }
     }
 
     const h = this.#history;
-    if (!h) return;
-    h.add(ts, price, size);
-    const K = VOLUME_BASELINE_WINDOWS;
-    for (const r of this.#windowed) {
-      let cond: boolean;
-      let value: number;
-      if (r.kind === 'pct_move') {
-        const ref = h.priceAt(ts - r.windowMs);
-        value = (price / ref - 1) * 100;
-        cond = Math.abs(value) >= r.threshold;
-      } else {
-        const atWindow = h.volumeAt(ts - r.windowMs);
-        const baseline = (atWindow - h.volumeAt(ts - r.windowMs * (K + 1))) / K;
-        value = (h.volumeAt(ts) - atWindow) / baseline;
-        cond = baseline > 0 && value >= r.threshold;
-      }
-      if (r.latched) {
-        if (!cond) {
-          if (now !== now) now = clock.now();
-          if (now - r.lastFiredAt >= r.cooldownMs) r.latched = false;
+    if (h) {
+      h.add(ts, price, size);
+      const wp = this.#wp;
+      const K = VOLUME_BASELINE_WINDOWS;
+      const volumeNow = h.volumeAt(ts);
+      for (let o = 0; o < wp.length; o += WP.stride) {
+        const windowMs = wp[o + WP.windowMs];
+        let value: number;
+        let cond: boolean;
+        if (wp[o + WP.kind] === 0) {
+          value = (price / h.priceAt(ts - windowMs) - 1) * 100;
+          cond = Math.abs(value) >= wp[o + WP.threshold];
+        } else {
+          const atWindow = h.volumeAt(ts - windowMs);
+          const baseline = (atWindow - h.volumeAt(ts - windowMs * (K + 1))) / K;
+          value = (volumeNow - atWindow) / baseline;
+          cond = baseline > 0 && value >= wp[o + WP.threshold];
         }
-        continue;
+        if (wp[o + WP.latched] === 1) {
+          if (cond) continue;
+          if (now !== now) now = clock.now();
+          if (now - wp[o + WP.lastFiredAt] < wp[o + WP.cooldownMs]) continue;
+          wp[o + WP.latched] = 0;
+          this.#windowed[o / WP.stride].latched = false;
+          continue;
+        }
+        if (!cond) continue;
+        if (now !== now) now = clock.now();
+        const r = this.#windowed[o / WP.stride];
+        out.push(fired(r, symbol, price, value, r.kind === 'pct_move' ? (value >= 0 ? 'up' : 'down') : undefined, ts, now));
+        if (r.rearm) {
+          r.latched = true;
+          wp[o + WP.latched] = 1;
+          wp[o + WP.lastFiredAt] = now;
+        }
       }
-      if (!cond) continue;
-      if (now !== now) now = clock.now();
-      fire(r, value, r.kind === 'pct_move' ? (value >= 0 ? 'up' : 'down') : undefined);
-      if (r.rearm) r.latched = true;
+    }
+    if (changed) this.#reindex();
+  }
+
+  /** Rebuilds the summaries the per-trade fast path reads. */
+  #reindex(): void {
+    this.#aboveMin = this.#aboveArmed.length ? this.#aboveArmed[0].level : Infinity;
+    this.#belowMax = this.#belowArmed.length ? this.#belowArmed[0].level : -Infinity;
+    const al = this.#aboveLatched;
+    const bl = this.#belowLatched;
+    this.#aboveLatchedEdge = al.length ? al[al.length - 1].level : -Infinity;
+    this.#belowLatchedEdge = bl.length ? bl[0].level : Infinity;
+    this.#aboveLatchedReady = al.reduce((m, r) => Math.min(m, (r.lastFiredAt || 0) + r.cooldownMs), Infinity);
+    this.#belowLatchedReady = bl.reduce((m, r) => Math.min(m, (r.lastFiredAt || 0) + r.cooldownMs), Infinity);
+    if (this.#crossLevels.length !== this.#cross.length || this.#cross.some((r, i) => r.level !== this.#crossLevels[i])) {
+      this.#crossLevels = Float64Array.from(this.#cross, (r) => r.level);
+    }
+    const w = this.#windowed;
+    if (this.#wp.length !== w.length * WP.stride) this.#wp = new Float64Array(w.length * WP.stride);
+    const wp = this.#wp;
+    for (let i = 0; i < w.length; i++) {
+      const r = w[i];
+      const o = i * WP.stride;
+      wp[o + WP.kind] = r.kind === 'pct_move' ? 0 : 1;
+      wp[o + WP.windowMs] = r.windowMs;
+      wp[o + WP.threshold] = r.threshold;
+      wp[o + WP.latched] = r.latched ? 1 : 0;
+      wp[o + WP.cooldownMs] = r.cooldownMs;
+      wp[o + WP.lastFiredAt] = r.lastFiredAt || 0;
     }
   }
 }
 
+/** Counts the firing on the rule and describes it. */
+function fired(r: LiveRule, symbol: string, price: number, value: number, direction: 'up' | 'down' | undefined, at: number, now: number): AlertFiring {
+  r.fireSeq += 1;
+  r.lastFiredAt = now;
+  return direction
+    ? { alertId: r.id, fireSeq: r.fireSeq, symbol, kind: r.kind, price, value, direction, at, firedAt: now }
+    : { alertId: r.id, fireSeq: r.fireSeq, symbol, kind: r.kind, price, value, at, firedAt: now };
+}
+
 /** First index whose level is > x. */
-function upperBound(a: readonly LiveRule[], x: number): number {
+function upperBound(a: ArrayLike<number>, x: number): number {
   let lo = 0;
   let hi = a.length;
   while (lo < hi) {
     const mid = (lo + hi) >>> 1;
-    if (a[mid].level <= x) lo = mid + 1;
+    if (a[mid] <= x) lo = mid + 1;
     else hi = mid;
   }
   return lo;
 }
 
 /** First index whose level is >= x. */
-function lowerBound(a: readonly LiveRule[], x: number): number {
+function lowerBound(a: ArrayLike<number>, x: number): number {
   let lo = 0;
   let hi = a.length;
   while (lo < hi) {
     const mid = (lo + hi) >>> 1;
-    if (a[mid].level < x) lo = mid + 1;
+    if (a[mid] < x) lo = mid + 1;
     else hi = mid;
   }
   return lo;
 }
 
 function insertAsc(a: LiveRule[], r: LiveRule): void {
-  a.splice(upperBound(a, r.level), 0, r);
+  let lo = 0;
+  let hi = a.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (a[mid].level <= r.level) lo = mid + 1;
+    else hi = mid;
+  }
+  a.splice(lo, 0, r);
 }
 
 function insertDesc(a: LiveRule[], r: LiveRule): void {
