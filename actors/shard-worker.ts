@@ -1,5 +1,5 @@
 import { parentPort, workerData, type MessagePort } from 'node:worker_threads';
-import { InterestTable, ThreadState, systemClock, workerContext, type WorkerBaseData } from '../core/index.js';
+import { InterestTable, ThreadState, applyUniverse, systemClock, workerContext, type UniverseMessage, type WorkerBaseData } from '../core/index.js';
 import { QuoteTable } from './quote-table.js';
 import { Shard } from './shard.js';
 import { TickRing } from './tick-ring.js';
@@ -20,7 +20,8 @@ export type ShardCommand =
   | { readonly type: 'attach-gateway'; readonly gateway: number; readonly port: MessagePort }
   | { readonly type: 'attach-store'; readonly port: MessagePort }
   | { readonly type: 'stop' }
-  | { readonly type: 'fault' };
+  | { readonly type: 'fault' }
+  | UniverseMessage;
 
 const data = workerData as ShardWorkerData;
 const name = `shard-${data.shard}`;
@@ -40,7 +41,7 @@ const shard = new Shard({
   universe,
   directory,
   table,
-  interest: new InterestTable(data.interest, config.gatewayThreads, universe.size),
+  interest: new InterestTable(data.interest, config.gatewayThreads, directory.layout.capacity),
   clock: systemClock,
   indicatorWindow: config.indicatorWindow,
   prevClose: data.prevClose,
@@ -66,6 +67,13 @@ parentPort!.on('message', (cmd: ShardCommand) => {
     case 'attach-store':
       storeLink.attach(cmd.port);
       break;
+    case 'universe': {
+      applyUniverse({ universe, directory }, cmd);
+      const spawned = shard.spawnNew();
+      log.info({ spawned, symbols: shard.actorCount }, 'universe extended');
+      parentPort!.postMessage({ type: 'universe-applied', id: cmd.id });
+      break;
+    }
     case 'stop':
       stop();
       break;

@@ -67,7 +67,7 @@ export class Shard {
   readonly stats: ShardStats = { ticks: 0, misrouted: 0, actorErrors: 0, flushes: 0 };
   readonly #o: ShardOptions;
   /** actors[slot]; slot order = directory.symbolsOf[shard]. */
-  readonly #actors: TickerActor[];
+  readonly #actors: TickerActor[] = [];
   readonly #writer = new FrameBatchWriter();
 
   constructor(o: ShardOptions) {
@@ -75,12 +75,28 @@ export class Shard {
     this.index = o.shard;
     const ids = o.directory.symbolsOf[o.shard];
     const scratch = new Float64Array(QUOTE_FIELDS);
-    this.#actors = Array.from(ids, (id, slot) => {
-      const opts = { symbolId: id, indicatorWindow: o.indicatorWindow, prevClose: o.prevClose?.[id] };
-      // A restarted shard finds its last published state in the shared table: resume from it so seq keeps increasing.
-      o.table.read(slot, scratch);
-      return scratch[Q.seq] > 0 ? TickerActor.fromRecord(opts, scratch) : new TickerActor(opts);
-    });
+    this.#actors = Array.from(ids, (id, slot) => this.#spawn(id, slot, scratch));
+  }
+
+  #spawn(id: number, slot: number, scratch: Float64Array): TickerActor {
+    const o = this.#o;
+    const opts = { symbolId: id, indicatorWindow: o.indicatorWindow, prevClose: o.prevClose?.[id] };
+    // A restarted shard finds its last published state in the shared table: resume from it so seq keeps increasing.
+    o.table.read(slot, scratch);
+    return scratch[Q.seq] > 0 ? TickerActor.fromRecord(opts, scratch) : new TickerActor(opts);
+  }
+
+  /**
+   * Spawns actors for the symbols the directory placed on this shard since
+   * (the universe grew). Their slots are fresh, or hold what a previous
+   * thread of this shard published for them.
+   */
+  spawnNew(): number {
+    const ids = this.#o.directory.symbolsOf[this.index];
+    const scratch = new Float64Array(QUOTE_FIELDS);
+    const from = this.#actors.length;
+    for (let slot = from; slot < ids.length; slot++) this.#actors.push(this.#spawn(ids[slot], slot, scratch));
+    return ids.length - from;
   }
 
   get actorCount(): number {
@@ -91,7 +107,7 @@ export class Shard {
   apply = (view: Float64Array, offset: number): void => {
     const id = view[offset];
     const d = this.#o.directory;
-    if (!(id >= 0 && id < d.shardOf.length) || d.shardOf[id] !== this.index) {
+    if (!(id >= 0 && id < d.size) || d.shardOf[id] !== this.index) {
       this.stats.misrouted++;
       return;
     }

@@ -106,6 +106,9 @@ export interface Config {
   readonly maxWatchlistSymbols: number;
   readonly maxAlerts: number;
   readonly barWriteIntervalMs: number;
+  /** scrypt cost of new password hashes, as log2 N. */
+  readonly passwordHashCost: number;
+  readonly universeHeadroom: number;
   /** Alert notifications go to NATS subject `<prefix>.alerts.<investorId>` when NATS_URL is set. */
   readonly natsAlertsPrefix: string;
   readonly sseHeartbeatMs: number;
@@ -188,6 +191,8 @@ export const CONFIG_TABLE: readonly Entry[] = [
   { env: 'SEC_REQUESTS_PER_SECOND', key: 'secRequestsPerSecond', kind: int(1, 10), default: () => 10, doc: 'EDGAR request rate (the SEC allows at most 10/s).' },
   { env: 'SEC_TICKERS_URL', key: 'secTickersUrl', kind: { type: 'string' }, default: () => 'https://www.sec.gov/files/company_tickers_exchange.json', doc: 'EDGAR ticker list URL.' },
   { env: 'SEC_SUBMISSIONS_URL', key: 'secSubmissionsUrl', kind: { type: 'string' }, default: () => 'https://data.sec.gov/submissions/', doc: 'EDGAR submissions base URL (`CIK##########.json` is appended).' },
+  { env: 'PASSWORD_HASH_COST', key: 'passwordHashCost', kind: int(10, 20), default: () => 15, doc: 'scrypt cost of new password hashes as log2 N (r=8, p=1; 15 = 32 MiB and ~50–100 ms per hash). Existing hashes keep the cost they were made with.' },
+  { env: 'UNIVERSE_HEADROOM', key: 'universeHeadroom', kind: int(0, 100_000), default: () => 1024, doc: 'Room per shard for symbols added while running (UNIVERSE_SOURCE=sec follows new listings live); beyond it a new listing waits for a restart.' },
   { env: 'NATS_ALERTS_PREFIX', key: 'natsAlertsPrefix', kind: { type: 'string' }, default: () => 'bourse', doc: 'Alert notifications are published on `<prefix>.alerts.<investorId>` (core NATS) when NATS_URL is set.' },
   { env: 'SSE_HEARTBEAT_MS', key: 'sseHeartbeatMs', kind: int(100, 300_000), default: () => 15_000, doc: 'A comment line goes to every /v1/notifications/stream client this often, so proxies keep the stream open.' },
   { env: 'MAX_SSE_STREAMS', key: 'maxSseStreams', kind: int(1, 100), default: () => 5, doc: 'Open /v1/notifications/stream connections one investor may hold per gateway thread.' },

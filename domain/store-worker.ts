@@ -1,5 +1,5 @@
 import { parentPort, workerData, type MessagePort } from 'node:worker_threads';
-import { ThreadState, systemClock, workerContext, type WorkerBaseData } from '../core/index.js';
+import { ThreadState, applyUniverse, systemClock, workerContext, type UniverseMessage, type WorkerBaseData } from '../core/index.js';
 import { serveRpc, type RpcHandler, type RpcPush } from '../core/rpc.js';
 import { migrateUp, openDatabase, pgliteDirOf } from '../core/store/database.js';
 import type { StoreContext, StoreModule } from './store-context.js';
@@ -15,6 +15,7 @@ export type StoreCommand =
   | { readonly type: 'attach-gateway'; readonly gateway: number; readonly port: MessagePort }
   | { readonly type: 'attach-shard'; readonly shard: number; readonly port: MessagePort }
   | { readonly type: 'attach-ingest'; readonly port: MessagePort }
+  | UniverseMessage
   | { readonly type: 'stop' };
 
 /** Store → supervisor messages. */
@@ -76,6 +77,9 @@ try {
         ingestPort?.close();
         ingestPort = cmd.port;
         serveRpc(cmd.port, handlers, (err, method) => log.error({ err, method }, 'store RPC failed'));
+        break;
+      case 'universe':
+        applyUniverse({ universe, directory }, cmd);
         break;
       case 'stop':
         void stop(store.close);

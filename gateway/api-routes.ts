@@ -1,11 +1,12 @@
 import type { Config, Logger, Universe } from '../core/index.js';
-import { BourseError } from '../core/index.js';
+import type { PublicJwk } from '../core/auth/index.js';
 import type { RpcClient } from '../core/rpc.js';
 import { HttpApi, type Principal } from './http-api.js';
 import { openApiDocument } from './openapi.js';
 import { registerBarRoutes } from './bar-routes.js';
 import { registerAlertRoutes } from './alert-routes.js';
 import { documentMarketRoutes } from './market-docs.js';
+import { registerAuthRoutes } from './auth-routes.js';
 import type { TemplatedApp } from './uws.js';
 
 /** What the REST API of one gateway thread is built from. */
@@ -20,6 +21,8 @@ export interface ApiDeps {
   /** One hit against a rate limit. */
   readonly rateLimit: (key: string, limit: number, windowMs: number) => Promise<{ allowed: boolean; retryAfterMs: number }>;
   readonly version: string;
+  /** The access tokens' public key (JWKS). */
+  readonly authPublicKey: PublicJwk;
 }
 
 /**
@@ -37,6 +40,7 @@ export function registerApi(app: TemplatedApp, d: ApiDeps): HttpApi {
   // Feature routes (one line each).
   documentMarketRoutes(api);
   registerBarRoutes(api, d.store);
+  registerAuthRoutes(api, { config: d.config, store: d.store, rateLimit: d.rateLimit, publicKey: d.authPublicKey });
   registerAlertRoutes(api, d.store);
 
   let doc: string | undefined;
@@ -46,8 +50,3 @@ export function registerApi(app: TemplatedApp, d: ApiDeps): HttpApi {
   });
   return api;
 }
-
-/** Until accounts are wired: every token is refused. */
-export const refuseTokens = async (): Promise<Principal> => {
-  throw new BourseError('unauthorized', 'accounts are not enabled on this server');
-};

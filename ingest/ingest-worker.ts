@@ -1,6 +1,6 @@
 import { parentPort, workerData, type MessagePort } from 'node:worker_threads';
 import { RpcClient } from '../core/rpc.js';
-import { ThreadState, systemClock, workerContext, type FeedSource, type WorkerBaseData } from '../core/index.js';
+import { ThreadState, applyUniverse, systemClock, workerContext, type FeedSource, type UniverseMessage, type WorkerBaseData } from '../core/index.js';
 import { TickRing } from '../actors/tick-ring.js';
 import { startJetStreamPipeline, type JetStreamPipeline } from './jetstream-pipeline.js';
 import { feedSettings } from './feed-settings.js';
@@ -20,7 +20,8 @@ export type IngestCommand =
   | { readonly type: 'stop' }
   | { readonly type: 'fault' }
   | { readonly type: 'quarantine'; readonly id: number; readonly request: QuarantineRequest }
-  | { readonly type: 'attach-store'; readonly port: MessagePort };
+  | { readonly type: 'attach-store'; readonly port: MessagePort }
+  | UniverseMessage;
 
 const data = workerData as IngestWorkerData;
 const { config, log, universe, directory, status } = workerContext(data, 'ingest');
@@ -41,6 +42,9 @@ parentPort!.on('message', (cmd: IngestCommand) => {
       break;
     case 'attach-store':
       store.attach(cmd.port);
+      break;
+    case 'universe':
+      applyUniverse({ universe, directory }, cmd);
       break;
     case 'stop':
       void stop();

@@ -19,6 +19,23 @@ class Ctx {
   get base(): string {
     return `http://127.0.0.1:${this.server.port}`;
   }
+  /** One investor for the whole test (registered on first use). */
+  async investor(): Promise<{ email: string; password: string; accessToken: string }> {
+    if (!this.state.email) {
+      this.state.email = `openapi-${Date.now()}@example.com`;
+      this.state.password = 'a long enough passphrase';
+      const r = await this.call('post', '/v1/auth/register', { email: this.state.email, password: this.state.password });
+      this.state.accessToken = ((await r.json()) as { accessToken: string }).accessToken;
+    }
+    return { email: this.state.email, password: this.state.password, accessToken: this.state.accessToken };
+  }
+  async login(): Promise<{ accessToken: string; refreshToken: string }> {
+    const { email, password } = await this.investor();
+    return (await this.call('post', '/v1/auth/login', { email, password })).json() as Promise<{ accessToken: string; refreshToken: string }>;
+  }
+  async bearer(): Promise<Record<string, string>> {
+    return { authorization: `Bearer ${(await this.investor()).accessToken}` };
+  }
   call(method: string, path: string, body?: unknown, headers: Record<string, string> = {}): Promise<Response> {
     return fetch(`${this.base}${path}`, {
       method: method.toUpperCase(),
@@ -39,6 +56,15 @@ const HAPPY: Record<string, (c: Ctx) => Promise<Response>> = {
   'get /v1/quotes/{symbol}': (c) => c.call('get', '/v1/quotes/AAPL'),
   'get /v1/quotes': (c) => c.call('get', '/v1/quotes?symbols=AAPL,MSFT,NOPE1'),
   'get /v1/bars/{symbol}': (c) => c.call('get', `/v1/bars/AAPL?from=${Date.now() - 3_600_000}&limit=10`),
+  'post /v1/auth/register': (c) => c.call('post', '/v1/auth/register', { email: `openapi-new-${Date.now()}@example.com`, password: 'another long passphrase' }),
+  'post /v1/auth/login': async (c) => {
+    const { email, password } = await c.investor();
+    return c.call('post', '/v1/auth/login', { email, password });
+  },
+  'post /v1/auth/refresh': async (c) => c.call('post', '/v1/auth/refresh', { refreshToken: (await c.login()).refreshToken }),
+  'post /v1/auth/logout': async (c) => c.call('post', '/v1/auth/logout', { refreshToken: (await c.login()).refreshToken }),
+  'get /v1/auth/jwks': (c) => c.call('get', '/v1/auth/jwks'),
+  'get /v1/auth/me': async (c) => c.call('get', '/v1/auth/me', undefined, await c.bearer()),
 };
 
 test('OpenAPI: the served document matches the routes — every operation answers, on its happy path, with what the document says', async (t) => {
