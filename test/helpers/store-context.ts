@@ -19,6 +19,10 @@ export interface TestStore {
   readonly config: Config;
   /** Every push the modules sent to gateways, in order. */
   readonly pushes: RpcPush[];
+  /** Every message the modules sent to shards, in order. */
+  readonly shardMessages: { shard: number; message: unknown }[];
+  /** Drops the database. */
+  close(): Promise<void>;
 }
 
 /**
@@ -32,6 +36,7 @@ export async function testStore(kind: DatabaseKind, env: Record<string, string> 
   const universe = new Universe(EMBEDDED_COMPANIES);
   const clock = new ManualClock(Date.now());
   const pushes: RpcPush[] = [];
+  const shardMessages: { shard: number; message: unknown }[] = [];
   const ctx: StoreContext = {
     db: db.db,
     config,
@@ -40,9 +45,9 @@ export async function testStore(kind: DatabaseKind, env: Record<string, string> 
     clock,
     log: createLogger('silent', { thread: 'test-store' }),
     pushToGateways: (p) => pushes.push(p),
-    sendToShard: () => undefined,
+    sendToShard: (shard, message) => shardMessages.push({ shard, message }),
   };
-  return { ctx, db, clock, config, pushes };
+  return { ctx, db, clock, config, pushes, shardMessages, close: () => db.drop() };
 }
 
 /**

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { barsModule, type BarsPage, type ClosedBarRow } from '../../domain/bars.js';
 import { hasCode } from '../../core/index.js';
 import { BACKENDS } from '../helpers/db.js';
-import { testStore } from '../helpers/store.js';
+import { testStore } from '../helpers/store-context.js';
 
 const T0 = Date.UTC(2026, 0, 5, 14, 30);
 const bar = (symbol: string, minute: number, close: number, volume = 100): ClosedBarRow => ({

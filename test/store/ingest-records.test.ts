@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { hasCode } from '../../core/index.js';
 import { ingestRecordsModule, type QuarantineRecord } from '../../domain/ingest-records.js';
 import { BACKENDS } from '../helpers/db.js';
-import { testStore } from '../helpers/store.js';
+import { testStore } from '../helpers/store-context.js';
 
 const record = (streamSeq: number): QuarantineRecord => ({
   stream: 'MARKET',
