@@ -4,7 +4,7 @@ import { alertsModule, type AlertDto, type AlertsPage } from '../../domain/alert
 import type { NotificationsPage, ToInvestorPush } from '../../domain/notification-outbox.js';
 import { hasCode, shardForSymbol, type AlertFiring, type AlertsToShard } from '../../core/index.js';
 import { BACKENDS } from '../helpers/db.js';
-import { testStore, type TestStore } from '../helpers/store.js';
+import { testStore, type TestStore } from '../helpers/store-context.js';
 
 async function investor(s: TestStore, email: string): Promise<string> {
   const r = await s.db.db.insertInto('investors').values({ email, password_hash: 'x' }).returning('id').executeTakeFirstOrThrow();
@@ -31,7 +31,7 @@ async function setup(kind: (typeof BACKENDS)[number], env: Record<string, string
 
 for (const kind of BACKENDS) {
   test(`alerts (${kind}): create validates, enforces MAX_ALERTS and ownership; changes reach the owning shard`, async (t) => {
-    const { s, m, call } = await setup(kind, { MAX_ALERTS: '3' });
+    const { s, m, call } = await setup(kind, { MAX_ALERTS: '3', SHARDS: '2' });
     t.after(async () => {
       await m.stop!();
       await s.close();
