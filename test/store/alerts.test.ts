@@ -5,6 +5,8 @@ import type { NotificationsPage, ToInvestorPush } from '../../domain/notificatio
 import { hasCode, shardForSymbol, type AlertFiring, type AlertsToShard } from '../../core/index.js';
 import { BACKENDS } from '../helpers/db.js';
 import { testStore, type TestStore } from '../helpers/store-context.js';
+import { natsFixture, uniqueSuffix } from '../helpers/nats.js';
+import { natsNotificationPublisher } from '../../domain/notification-publisher.js';
 
 async function investor(s: TestStore, email: string): Promise<string> {
   const r = await s.db.db.insertInto('investors').values({ email, password_hash: 'x' }).returning('id').executeTakeFirstOrThrow();
@@ -174,3 +176,32 @@ for (const kind of BACKENDS) {
     await rejects(call('notifications.since', { investorId: alice, afterId: -1 }), 'invalid_query');
   });
 }
+
+test('notifications reach NATS on <prefix>.alerts.<investorId> before the outbox marks them dispatched', async (t) => {
+  const nats = await natsFixture();
+  const prefix = `alerts_t_${uniqueSuffix()}`;
+  const s = await testStore('pglite');
+  const publisher = natsNotificationPublisher({ servers: nats.url, prefix, log: s.ctx.log });
+  const m = alertsModule(s.ctx, { publisher });
+  t.after(async () => {
+    await m.stop!();
+    await s.close();
+    await nats.close();
+  });
+  const alice = await investor(s, 'alice@example.com');
+  const got: { subject: string; data: { alertId: string; fireSeq: number } }[] = [];
+  const sub = nats.nc.subscribe(`${prefix}.alerts.>`, { callback: (_err, msg) => got.push({ subject: msg.subject, data: msg.json() }) });
+  await nats.nc.flush();
+  const rule = (await m.handlers!['alerts.create']({ investorId: alice, rule: { symbol: 'AAPL', kind: 'below', price: 10 } })) as AlertDto;
+  const end = Date.now() + 5000;
+  while (!publisher.connected && Date.now() < end) await new Promise((r) => setTimeout(r, 20));
+  m.onShardMessage!(0, { type: 'alert-fired', shard: 0, firings: [firing(rule.id, 1, { kind: 'below', price: 9, value: 10 })] } as never);
+  await m.firings.drain();
+  await m.outbox.dispatch();
+  await nats.nc.flush();
+  while (got.length === 0 && Date.now() < end) await new Promise((r) => setTimeout(r, 20));
+  assert.deepEqual(got.map((g) => [g.subject, g.data.alertId, g.data.fireSeq]), [[`${prefix}.alerts.${alice}`, rule.id, 1]]);
+  const row = await s.db.db.selectFrom('notifications').select('dispatched_at').executeTakeFirstOrThrow();
+  assert.ok(row.dispatched_at instanceof Date);
+  sub.unsubscribe();
+});
