@@ -21,8 +21,15 @@ export interface LiveRule {
   latched: boolean;
 }
 
-/** Packed window rule: [kind (0 pct_move, 1 volume_spike), windowMs, threshold, latched (0/1), cooldownMs, lastFiredAt]. */
-const WP = { kind: 0, windowMs: 1, threshold: 2, latched: 3, cooldownMs: 4, lastFiredAt: 5, stride: 6 } as const;
+/**
+ * Packed window rule: [kind (0 pct_move, 1 volume_spike), windowMs, threshold,
+ * latched (0/1), cooldownMs, lastFiredAt, then two lookup caches (bucket,
+ * value): the history read at `ts − window` (price or volume) and, for
+ * volume_spike, at `ts − (baseline + 1) × window`]. A cached bucket that is
+ * final (TradeHistory.isFinal) is not read again until the lookup moves on —
+ * on a busy symbol most trades then touch only this array, not the ring.
+ */
+const WP = { kind: 0, windowMs: 1, threshold: 2, latched: 3, cooldownMs: 4, lastFiredAt: 5, bucketA: 6, valueA: 7, bucketB: 8, valueB: 9, stride: 10 } as const;
 
 /**
  * One symbol's rules, arranged so a trade finds what fires without looking at
@@ -195,13 +202,32 @@ export class AlertBook {
         const windowMs = wp[o + WP.windowMs];
         let value: number;
         let cond: boolean;
+        const bA = h.bucketOf(ts - windowMs);
+        let atA: number;
+        if (bA === wp[o + WP.bucketA]) atA = wp[o + WP.valueA];
+        else {
+          atA = wp[o + WP.kind] === 0 ? h.priceOfBucket(bA) : h.volumeOfBucket(bA);
+          if (h.isFinal(bA)) {
+            wp[o + WP.bucketA] = bA;
+            wp[o + WP.valueA] = atA;
+          }
+        }
         if (wp[o + WP.kind] === 0) {
-          value = (price / h.priceAt(ts - windowMs) - 1) * 100;
+          value = (price / atA - 1) * 100;
           cond = Math.abs(value) >= wp[o + WP.threshold];
         } else {
-          const atWindow = h.volumeAt(ts - windowMs);
-          const baseline = (atWindow - h.volumeAt(ts - windowMs * (K + 1))) / K;
-          value = (volumeNow - atWindow) / baseline;
+          const bB = h.bucketOf(ts - windowMs * (K + 1));
+          let atB: number;
+          if (bB === wp[o + WP.bucketB]) atB = wp[o + WP.valueB];
+          else {
+            atB = h.volumeOfBucket(bB);
+            if (h.isFinal(bB)) {
+              wp[o + WP.bucketB] = bB;
+              wp[o + WP.valueB] = atB;
+            }
+          }
+          const baseline = (atA - atB) / K;
+          value = (volumeNow - atA) / baseline;
           cond = baseline > 0 && value >= wp[o + WP.threshold];
         }
         if (wp[o + WP.latched] === 1) {
@@ -251,6 +277,9 @@ export class AlertBook {
       wp[o + WP.latched] = r.latched ? 1 : 0;
       wp[o + WP.cooldownMs] = r.cooldownMs;
       wp[o + WP.lastFiredAt] = r.lastFiredAt || 0;
+      // The history may be new (a longer span): forget cached lookups.
+      wp[o + WP.bucketA] = Number.NaN;
+      wp[o + WP.bucketB] = Number.NaN;
     }
   }
 }

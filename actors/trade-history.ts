@@ -87,7 +87,24 @@ export class TradeHistory {
    * seen (the move is then measured since tracking began). NaN when empty.
    */
   priceAt(t: number): number {
-    const b = Math.floor(t / this.widthMs) - this.#base;
+    return this.priceOfBucket(this.bucketOf(t));
+  }
+
+  /** The bucket holding event time `t` (relative numbering: compare, never store across a new history). */
+  bucketOf(t: number): number {
+    return Math.floor(t / this.widthMs) - this.#base;
+  }
+
+  /**
+   * Whether what priceOfBucket / volumeOfBucket say about `b` is final: the
+   * bucket is closed (a later one has trades) and still inside the ring, so
+   * a caller may keep the answer until its lookup moves to another bucket.
+   */
+  isFinal(b: number): boolean {
+    return b < this.#last && b > this.#last - TradeHistory.BUCKETS;
+  }
+
+  priceOfBucket(b: number): number {
     if (!(b < this.#last)) return this.#lastPrice;
     if (b < this.#first) return this.#firstPrice;
     if (b <= this.#last - TradeHistory.BUCKETS) return this.#px[(this.#last + 1) & MASK];
@@ -99,7 +116,10 @@ export class TradeHistory {
    * before the history began or older than the ring (volume unknown there).
    */
   volumeAt(t: number): number {
-    const b = Math.floor(t / this.widthMs) - this.#base;
+    return this.volumeOfBucket(this.bucketOf(t));
+  }
+
+  volumeOfBucket(b: number): number {
     if (!(b < this.#last)) return this.#last === this.#last ? this.#cumVolume : Number.NaN;
     if (b < this.#first || b <= this.#last - TradeHistory.BUCKETS) return Number.NaN;
     return this.#cum[b & MASK];

@@ -7,7 +7,7 @@
  * an engine holding --rules rules over --symbols symbols (40% above/below,
  * 20% cross at levels ±0.2–10% from the start price, 20% pct_move 1–5% over
  * 60–900 s, 20% volume_spike 3–10× over 60–600 s; a third re-arming with
- * cooldown 0, so some fire over and over). One shard thread owns every symbol,
+ * a 60 s cooldown; `--kinds above,below` etc. for one kind at a time). One shard thread owns every symbol,
  * as the worst case. Reported: ns per tick each way, the difference (the
  * engine's cost), firings. Results: bench/results/alerts-<time>.json, and a
  * table row for docs/benchmarks.md (section "Alert evaluation") printed.
@@ -22,6 +22,8 @@ import { EMBEDDED_COMPANIES } from '../core/universe-data.js';
 import { RESULTS_DIR } from './load/paths.js';
 
 interface Args {
+  /** Only these kinds (default: the mix below). */
+  kinds: string[] | null;
   rules: number;
   ticks: number;
   symbols: number;
@@ -29,10 +31,15 @@ interface Args {
 }
 
 function parseArgs(argv: string[]): Args {
-  const a: Args = { rules: 10_000, ticks: 2_000_000, symbols: 600, record: true };
+  const a: Args = { kinds: null, rules: 10_000, ticks: 2_000_000, symbols: 600, record: true };
   for (let i = 0; i < argv.length; i++) {
     if (argv[i] === '--no-record') {
       a.record = false;
+      continue;
+    }
+    if (argv[i] === '--kinds') {
+      a.kinds = argv[++i].split(',');
+      if (!a.kinds.every((k) => (ALERT_KINDS as readonly string[]).includes(k))) throw new Error(`--kinds: one or more of ${ALERT_KINDS.join(',')}`);
       continue;
     }
     const key = argv[i].replace(/^--/, '') as keyof Args;
@@ -66,15 +73,15 @@ function ticks(n: number, symbols: number, start: number): Float64Array {
   return out;
 }
 
-function rules(n: number, universe: Universe, symbols: number): AlertRule[] {
+function rules(n: number, universe: Universe, symbols: number, only: string[] | null): AlertRule[] {
   const r = rng(11);
   const out: AlertRule[] = [];
   for (let i = 0; i < n; i++) {
     const u = r();
-    const kind = u < 0.2 ? 'above' : u < 0.4 ? 'below' : u < 0.6 ? 'cross' : u < 0.8 ? 'pct_move' : 'volume_spike';
+    const kind = only ? (only[i % only.length] as (typeof ALERT_KINDS)[number]) : u < 0.2 ? 'above' : u < 0.4 ? 'below' : u < 0.6 ? 'cross' : u < 0.8 ? 'pct_move' : 'volume_spike';
     const off = 0.002 + r() * 0.098;
     const rearm = r() < 1 / 3;
-    const base = { id: `00000000-0000-4000-8000-${String(i).padStart(12, '0')}`, symbol: universe.symbol(Math.floor(r() * symbols)), kind, rearm, cooldownSec: 0, fireSeq: 0, lastFiredAt: null } as const;
+    const base = { id: `00000000-0000-4000-8000-${String(i).padStart(12, '0')}`, symbol: universe.symbol(Math.floor(r() * symbols)), kind, rearm, cooldownSec: 60, fireSeq: 0, lastFiredAt: null } as const;
     if (kind === 'above') out.push({ ...base, price: 100 * (1 + off), threshold: null, windowSec: null });
     else if (kind === 'below') out.push({ ...base, price: 100 * (1 - off), threshold: null, windowSec: null });
     else if (kind === 'cross') out.push({ ...base, price: 100 * (1 + (r() < 0.5 ? off : -off)), threshold: null, windowSec: null });
@@ -89,7 +96,7 @@ function run(a: Args, withRules: boolean, recs: Float64Array, universe: Universe
   const table = new QuoteTable(QuoteTable.allocate(universe.size));
   const interest = new InterestTable(InterestTable.allocate(1, universe.size), 1, universe.size);
   const alerts = withRules ? new AlertEngine({ symbolId: (s) => universe.id(s), clock: systemClock }) : undefined;
-  alerts?.replace(rules(a.rules, universe, a.symbols));
+  alerts?.replace(rules(a.rules, universe, a.symbols, a.kinds));
   const shard = new Shard({ shard: 0, universe, directory, table, interest, clock: systemClock, indicatorWindow: 20, alerts });
   let fired = 0;
   const FLUSH_EVERY = 5000; // ticks between flushes (a 50 ms window at 100k ticks/s)
@@ -129,7 +136,7 @@ const result = {
   rules: a.rules,
   symbols: a.symbols,
   ticks: a.ticks,
-  kinds: ALERT_KINDS,
+  kinds: a.kinds ?? ALERT_KINDS,
   nsPerTickWithout: Math.round(base),
   nsPerTickWith: Math.round(withRules),
   alertNsPerTick: Math.round(withRules - base),
@@ -137,7 +144,7 @@ const result = {
   node: process.version,
 };
 process.stdout.write(
-  `${a.ticks} trades over ${a.symbols} symbols, ${a.rules} rules (~${Math.round(a.rules / a.symbols)} a symbol)\n` +
+  `${a.ticks} trades over ${a.symbols} symbols, ${a.rules} rules (~${Math.round(a.rules / a.symbols)} a symbol; ${(a.kinds ?? ['mix']).join(',')})\n` +
     `  shard apply without alerts: ${result.nsPerTickWithout} ns/tick\n` +
     `  shard apply with alerts:    ${result.nsPerTickWith} ns/tick (alert evaluation ≈ ${result.alertNsPerTick} ns/tick)\n` +
     `  firings in one run: ${fired}\n`,
@@ -146,6 +153,6 @@ if (a.record) {
   mkdirSync(RESULTS_DIR, { recursive: true });
   const file = join(RESULTS_DIR, `alerts-${result.at.replace(/[:.]/g, '-')}.json`);
   writeFileSync(file, `${JSON.stringify(result, null, 2)}\n`);
-  process.stdout.write(`docs row: | ${result.at.slice(0, 16).replace('T', ' ')} | alerts | ${a.rules} | ${a.symbols} | ${a.ticks} | ${result.nsPerTickWithout} | ${result.nsPerTickWith} | ${result.alertNsPerTick} | ${fired} |\n`);
+  process.stdout.write(`docs row: | ${result.at.slice(0, 16).replace('T', ' ')} | ${(a.kinds ?? ['mix']).join(',')} | ${a.rules} | ${a.symbols} | ${a.ticks} | ${result.nsPerTickWithout} | ${result.nsPerTickWith} | ${result.alertNsPerTick} | ${fired} |\n`);
   process.stdout.write(`results: ${file}\n`);
 }
