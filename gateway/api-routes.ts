@@ -7,6 +7,7 @@ import { registerBarRoutes } from './bar-routes.js';
 import { registerAlertRoutes } from './alert-routes.js';
 import { documentMarketRoutes } from './market-docs.js';
 import { registerAuthRoutes } from './auth-routes.js';
+import { registerDashboardRoutes } from './dashboard-routes.js';
 import type { TemplatedApp } from './uws.js';
 
 /** What the REST API of one gateway thread is built from. */
@@ -41,6 +42,7 @@ export function registerApi(app: TemplatedApp, d: ApiDeps): HttpApi {
   documentMarketRoutes(api);
   registerBarRoutes(api, d.store);
   registerAuthRoutes(api, { config: d.config, store: d.store, rateLimit: d.rateLimit, publicKey: d.authPublicKey });
+  registerDashboardRoutes(api, d.store);
   registerAlertRoutes(api, d.store);
 
   let doc: string | undefined;

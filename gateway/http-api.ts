@@ -157,7 +157,7 @@ export class HttpApi {
 
   async #run(r: Compiled, q: { params: Record<string, string>; rawQuery: string; authorization: string; contentType: string; ip: string; rawBody: Buffer | undefined }): Promise<ApiResult> {
     const spec = r.spec;
-    // Authentication first: a request without valid credentials learns nothing about the route's input rules.
+    // Authentication first: a caller without a valid token learns nothing about the route's input.
     let principal: Principal | undefined;
     if (spec.auth !== 'none') {
       const token = /^Bearer\s+(\S+)$/i.exec(q.authorization)?.[1];
