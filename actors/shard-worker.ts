@@ -1,7 +1,10 @@
 import { parentPort, workerData, type MessagePort } from 'node:worker_threads';
-import { InterestTable, ThreadState, applyUniverse, systemClock, workerContext, type UniverseMessage, type WorkerBaseData } from '../core/index.js';
+import { InterestTable, ThreadState, TraceSlots, applyUniverse, serveThreadAdmin, startTracing, systemClock, workerContext, type UniverseMessage, type WorkerBaseData } from '../core/index.js';
+import { ActorTracer } from './actor-tracing.js';
 import { QuoteTable } from './quote-table.js';
 import { Shard } from './shard.js';
+import { openQuoteCache } from '../core/speed/speed-layer.js';
+import { warmQuoteTable } from './quote-cache-warm.js';
 import { TickRing } from './tick-ring.js';
 import { AlertEngine } from './alert-engine.js';
 import { StoreLink } from './store-link.js';
@@ -13,6 +16,8 @@ export interface ShardWorkerData extends WorkerBaseData {
   readonly ring: SharedArrayBuffer;
   readonly interest: SharedArrayBuffer;
   readonly prevClose: Float64Array;
+  /** Trace slot table written by ingest (present when tracing is on). */
+  readonly traceSlots?: SharedArrayBuffer;
 }
 
 /** Supervisor → shard messages. */
@@ -33,10 +38,22 @@ const table = new QuoteTable(data.quoteTable);
 // may have left open (the record it was copying, if any, is reset).
 const recovered = table.recover();
 if (recovered !== null) log.warn({ slot: recovered }, 'closed a write section left open by the previous shard thread');
+const tracing = await startTracing(config, { thread: name, shard: data.shard });
+// Redis speed layer (REDIS_URL set): warm the table from the symbols' last
+// cached quotes before the actors are built, then write each flush's changed
+// quotes to the cache (docs/redis.md).
+const quoteCache = await openQuoteCache(config, { name, log });
+if (quoteCache) {
+  const symbols = Array.from(directory.symbolsOf[data.shard], (id) => universe.symbol(id));
+  const warm = await warmQuoteTable({ cache: quoteCache.port, waitReady: (ms) => quoteCache.redis!.waitReady(ms), table, symbols, keepSourceSeq: config.natsUrl !== undefined, timeoutMs: config.quoteCacheWarmMs });
+  if (warm.cold) log.warn({ ...warm }, 'starting cold: no cached quotes');
+  else log.info({ ...warm }, 'warmed from cached quotes');
+}
 const alerts = new AlertEngine({ symbolId: (s) => universe.id(s), clock: systemClock, owns: (id) => directory.shardOf[id] === data.shard });
 const storeLink = new StoreLink({ shard: data.shard, engine: alerts, log });
 const shard = new Shard({
   alerts,
+  tracing: tracing && data.traceSlots ? new ActorTracer(tracing.tracer, new TraceSlots(data.traceSlots), universe) : undefined,
   shard: data.shard,
   universe,
   directory,
@@ -45,6 +62,7 @@ const shard = new Shard({
   clock: systemClock,
   indicatorWindow: config.indicatorWindow,
   prevClose: data.prevClose,
+  onPublish: quoteCache ? (id, record) => quoteCache.port.put(universe.symbol(id), record) : undefined,
   onActorError: (symbolId, err) => {
     // Log the first few and then every thousandth, so a systematic bug is visible without flooding.
     const n = shard.stats.actorErrors;
@@ -91,6 +109,7 @@ function flush(): void {
   const ports = [...gateways.values()];
   const batches = shard.flush(ports.length);
   for (let i = 0; i < batches.length; i++) ports[i].postMessage(batches[i], [batches[i]]);
+  void quoteCache?.port.flush(); // never rejects; one batch in flight at most
   storeLink.flush();
 }
 
@@ -124,10 +143,13 @@ function stop(): void {
   for (const p of gateways.values()) p.close();
   storeLink.close();
   status.set(name, ThreadState.down);
-  log.info({ ticks: shard.stats.ticks, flushes: shard.stats.flushes }, 'shard stopped');
-  parentPort!.close();
+  log.info({ ticks: shard.stats.ticks, flushes: shard.stats.flushes, quoteCache: quoteCache?.port.stats }, 'shard stopped');
+  void tracing?.shutdown().catch(() => undefined);
+  // The last flush's quotes go to the cache before the connection closes.
+  void (quoteCache?.close() ?? Promise.resolve()).finally(() => parentPort!.close());
 }
 
+serveThreadAdmin(parentPort!);
 status.set(name, ThreadState.ready);
 log.info({ symbols: shard.actorCount }, 'shard ready');
 parentPort!.postMessage({ type: 'ready' });

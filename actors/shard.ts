@@ -1,4 +1,5 @@
 import {
+  TickField,
   FrameBatchWriter,
   FrameKind,
   QUOTE_FIELDS,
@@ -17,6 +18,7 @@ import {
 } from '../core/index.js';
 import { TickField as T, TickKind } from '../core/tick.js';
 import { TickerActor } from './ticker-actor.js';
+import { ActorTracer } from './actor-tracing.js';
 import type { QuoteTable } from './quote-table.js';
 import type { AlertEngine } from './alert-engine.js';
 
@@ -32,6 +34,10 @@ export interface ShardOptions {
   readonly prevClose?: Float64Array;
   /** Told about an actor that threw while applying a tick (the shard resumes it). */
   readonly onActorError?: (symbolId: number, err: unknown) => void;
+  /** Tracing (absent = off): an `actor.apply` span for each tick that carries a trace slot token. */
+  readonly tracing?: ActorTracer;
+  /** Told, inside flush(), of each record published (written to the table) in this window; copy it before returning. */
+  readonly onPublish?: (symbolId: number, record: Float64Array) => void;
   /** The shard's alert rules, evaluated on every applied trade of a symbol that has some. */
   readonly alerts?: AlertEngine;
   /** Told, once per flush that closed any, about every bar that closed in it (persistence). */
@@ -112,6 +118,17 @@ export class Shard {
       return;
     }
     this.stats.ticks++;
+    const tracing = this.#o.tracing;
+    // A traced tick (its spare field holds a trace slot token) is applied inside an actor span.
+    if (tracing !== undefined && view[offset + TickField.reserved] !== 0) {
+      tracing.traced(view, offset, this.index, () => this.#applyTo(id, view, offset));
+      return;
+    }
+    this.#applyTo(id, view, offset);
+  };
+
+  #applyTo(id: number, view: Float64Array, offset: number): void {
+    const d = this.#o.directory;
     try {
       const a = this.#actors[d.slotOf[id]];
       const alerts = this.#o.alerts;
@@ -123,7 +140,7 @@ export class Shard {
       this.stats.actorErrors++;
       this.#o.onActorError?.(id, err);
     }
-  };
+  }
 
   /** A tick of a symbol with alert rules: apply it, then evaluate the rules on a trade that moved `last`. */
   #applyWatched(alerts: AlertEngine, a: TickerActor, id: number, view: Float64Array, offset: number): void {
@@ -167,6 +184,7 @@ export class Shard {
         if (closedBars.length && this.#o.onBarsClosed) for (const bar of closedBars) closed.push({ symbol, ...bar });
         const seq = a.markFlushed(now);
         table.writeRecord(slot, a.record);
+        this.#o.onPublish?.(id, a.record);
         if (quoteFormats) this.#add(id, FrameKind.quote, seq, quoteFormats, quoteMessage(symbol, a.record, now, ta));
         if (trades && trades.length) this.#add(id, FrameKind.trades, seq, tradeFormats, { type: 'trades', symbol, seq, ts: now, ta, trades });
         if (!barFormats) continue;

@@ -1,6 +1,8 @@
 import { parentPort, workerData, type MessagePort } from 'node:worker_threads';
-import { InterestTable, ThreadState, applyUniverse, systemClock, workerContext, type AdminResponse, type QuarantineRequest, type ServerMessage, type UniverseMessage, type WorkerBaseData } from '../core/index.js';
+import { InterestTable, ThreadState, applyUniverse, httpSpanObserver, profilableThreads, serveThreadAdmin, startTracing, systemClock, workerContext, type AdminResponse, type QuarantineRequest, type ServerMessage, type UniverseMessage, type WorkerBaseData } from '../core/index.js';
 import { registerAdminRoutes } from './admin-routes.js';
+import { registerProfilingRoutes } from './profiling-routes.js';
+import { ThreadAdminClient } from './thread-admin-client.js';
 import { QuoteTable } from '../actors/quote-table.js';
 import { BatchGate } from './batch-gate.js';
 import { Fanout } from './fanout.js';
@@ -12,7 +14,7 @@ import { RpcClient, type RpcPush } from '../core/rpc.js';
 import { registerApi } from './api-routes.js';
 import { TokenVerifier } from './token-verifier.js';
 import type { PublicJwk } from '../core/auth/index.js';
-import { inProcessRateLimit } from './in-process-rate-limit.js';
+import { openRateLimiter } from '../core/speed/speed-layer.js';
 import { NotificationStream } from './notification-stream.js';
 import { closeApp, closeListenSocket, createApp, listenPort, type us_listen_socket } from './uws.js';
 
@@ -53,6 +55,7 @@ const { config, log, universe, directory, status } = workerContext(data, name);
 const interest = new InterestTable(data.interest, config.gatewayThreads, directory.layout.capacity);
 const reader = new QuoteReader(universe, directory, data.quoteTables.map((sab) => new QuoteTable(sab)));
 const topics = new Topics(universe);
+const tracing = await startTracing(config, { thread: name });
 const app = createApp();
 const fanout = new Fanout(app, topics, systemClock);
 const tokens = new TokenVerifier(data.authPublicKey, { issuer: config.authIssuer, clock: systemClock });
@@ -85,15 +88,31 @@ registerAdminRoutes(app, {
       post({ type: 'quarantine', id, request });
     }),
 });
+// Profiling: requests for any thread go through the supervisor; this thread serves its own too.
+const threadAdmin = new ThreadAdminClient((m) => parentPort!.postMessage(m));
+parentPort!.on('message', threadAdmin.onMessage);
+serveThreadAdmin(parentPort!);
+registerProfilingRoutes(app, {
+  token: config.adminToken,
+  threads: profilableThreads(config),
+  states: () => status.snapshot(),
+  open: (thread, request) => threadAdmin.open(thread, request),
+  maxSeconds: config.profileMaxSeconds,
+  intervalUs: config.profileSamplingUs,
+  now: () => systemClock.now(),
+});
+// Rate limits: on Redis when REDIS_URL is set (exact across threads and nodes; in-process while Redis is away), else in-process.
+const rateLimiter = await openRateLimiter(config, { name, log, clock: systemClock });
 const api = registerApi(app, {
   config,
   universe,
   log,
   store,
   authenticate: (t) => tokens.verify(t),
-  rateLimit: inProcessRateLimit(),
+  rateLimit: (key, limit, windowMs) => rateLimiter.port.hit(key, limit, windowMs),
   version: data.version,
   authPublicKey: data.authPublicKey,
+  observe: tracing ? httpSpanObserver(tracing.tracer) : undefined,
 });
 // Alert notifications as Server-Sent Events, fed by the store's to-investor pushes.
 const notificationStream = new NotificationStream({ store, clock: systemClock, log, heartbeatMs: config.sseHeartbeatMs, maxPerInvestor: config.maxSseStreams });
@@ -170,7 +189,7 @@ function drain(): void {
     for (const p of shards.values()) p.close();
     store.close();
     log.info({ stats: stream.stats }, 'gateway drained');
-    exit(0, 'drained');
+    void rateLimiter.close().finally(() => exit(0, 'drained'));
   }, 10);
 }
 
