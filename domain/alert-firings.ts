@@ -95,7 +95,7 @@ export function alertFirings(
       if (firings.length === 0) return;
       if (queued + firings.length > MAX_QUEUED) {
         stats.refused += firings.length;
-        ctx.log.error({ shard, firings: firings.length }, 'alert firing queue full (database slow?); batch refused');
+        ctx.log.error({ fromShard: shard, firings: firings.length }, 'alert firing queue full (database slow?); batch refused');
         return;
       }
       queued += firings.length;

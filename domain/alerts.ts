@@ -162,7 +162,7 @@ export function alertsModule(ctx: StoreContext, opts: { publisher?: Notification
         const rows = await ctx.db.selectFrom('alerts').selectAll().where('state', '=', 'armed').where('enabled', '=', true).execute();
         const rules = rows.filter((r) => shardOf(r.symbol) === shard).map(toRule);
         send(shard, { type: 'alerts-replace', rules });
-        ctx.log.info({ shard, rules: rules.length }, 'alert rules sent to shard');
+        ctx.log.info({ toShard: shard, rules: rules.length }, 'alert rules sent to shard');
       });
     },
     onShardMessage(shard, m) {
