@@ -129,6 +129,8 @@ export interface Config {
   readonly redisKeyPrefix: string;
   readonly quoteCacheTtlS: number;
   readonly quoteCacheWarmMs: number;
+  /** Prefix of Bourse's own metric names (`bourse_`). */
+  readonly metricsPrefix: string;
   /** Alert notifications go to NATS subject `<prefix>.alerts.<investorId>` when NATS_URL is set. */
   readonly natsAlertsPrefix: string;
   readonly sseHeartbeatMs: number;
@@ -227,6 +229,7 @@ export const CONFIG_TABLE: readonly Entry[] = [
   { env: 'REDIS_KEY_PREFIX', key: 'redisKeyPrefix', kind: { type: 'string' }, default: () => 'bourse:', doc: 'Prefix of every Redis key Bourse writes (`<prefix>quote:AAPL`); 1–64 of A–Z a–z 0–9 `_ - . :`.' },
   { env: 'QUOTE_CACHE_TTL_S', key: 'quoteCacheTtlS', kind: int(1, 30 * 86_400), default: () => 4 * 86_400, doc: 'Lifetime of a cached last quote in Redis, renewed on every write (default 4 days: a long weekend).' },
   { env: 'QUOTE_CACHE_WARM_MS', key: 'quoteCacheWarmMs', kind: int(0, 60_000), default: () => 2000, doc: 'How long a starting shard may wait for its symbols\' last quotes from Redis before it starts cold (0 = never warm).' },
+  { env: 'METRICS_PREFIX', key: 'metricsPrefix', kind: { type: 'string' }, default: () => 'bourse_', doc: 'Prefix of every Bourse metric name at /metrics (prom-client\'s process_* and nodejs_* keep their standard names).' },
   { env: 'NATS_ALERTS_PREFIX', key: 'natsAlertsPrefix', kind: { type: 'string' }, default: () => 'bourse', doc: 'Alert notifications are published on `<prefix>.alerts.<investorId>` (core NATS) when NATS_URL is set.' },
   { env: 'SSE_HEARTBEAT_MS', key: 'sseHeartbeatMs', kind: int(100, 300_000), default: () => 15_000, doc: 'A comment line goes to every /v1/notifications/stream client this often, so proxies keep the stream open.' },
   { env: 'MAX_SSE_STREAMS', key: 'maxSseStreams', kind: int(1, 100), default: () => 5, doc: 'Open /v1/notifications/stream connections one investor may hold per gateway thread.' },
@@ -299,6 +302,7 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>> = p
   if (c.otelTracesSamplerArg !== undefined && !(Number(c.otelTracesSamplerArg) >= 0 && Number(c.otelTracesSamplerArg) <= 1)) fail('OTEL_TRACES_SAMPLER_ARG', c.otelTracesSamplerArg, 'must be a number from 0 to 1');
   if (c.redisUrl !== undefined && !/^rediss?:\/\/\S+$/.test(c.redisUrl)) fail('REDIS_URL', '(redacted)', 'must be a redis:// or rediss:// URL');
   if (!/^[A-Za-z0-9_.:-]{1,64}$/.test(c.redisKeyPrefix)) fail('REDIS_KEY_PREFIX', c.redisKeyPrefix, 'must be 1–64 of A–Z a–z 0–9 _ - . :');
+  if (!/^[a-zA-Z_:][a-zA-Z0-9_:]*$/.test(c.metricsPrefix)) fail('METRICS_PREFIX', c.metricsPrefix, 'must be letters, digits, _ or : and not start with a digit');
   return Object.freeze(c);
 }
 
