@@ -106,6 +106,8 @@ export interface Config {
   readonly maxWatchlistSymbols: number;
   readonly maxAlerts: number;
   readonly barWriteIntervalMs: number;
+  /** SEC documents (ticker list, submissions documents or a directory of them) that add CIK and SIC to the company directory. */
+  readonly companyProfiles: readonly string[];
 }
 
 const int = (min: number, max: number): Kind => ({ type: 'int', min, max });
@@ -184,6 +186,7 @@ export const CONFIG_TABLE: readonly Entry[] = [
   { env: 'SEC_REQUESTS_PER_SECOND', key: 'secRequestsPerSecond', kind: int(1, 10), default: () => 10, doc: 'EDGAR request rate (the SEC allows at most 10/s).' },
   { env: 'SEC_TICKERS_URL', key: 'secTickersUrl', kind: { type: 'string' }, default: () => 'https://www.sec.gov/files/company_tickers_exchange.json', doc: 'EDGAR ticker list URL.' },
   { env: 'SEC_SUBMISSIONS_URL', key: 'secSubmissionsUrl', kind: { type: 'string' }, default: () => 'https://data.sec.gov/submissions/', doc: 'EDGAR submissions base URL (`CIK##########.json` is appended).' },
+  { env: 'COMPANY_PROFILES', key: 'companyProfiles', kind: { type: 'string' }, default: () => undefined, doc: 'Comma-separated SEC documents (a company_tickers_exchange.json, `CIK##########.json` submissions documents or a directory of them) that add CIK and SIC industry to the company directory at start; unset = UNIVERSE_FILE alone (CIK only).' },
 ];
 
 const STREAM_NAME = /^[A-Za-z0-9_-]{1,64}$/;
@@ -203,6 +206,10 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>> = p
   const speed = String(out.feedSpeed);
   out.feedSpeed = speed === 'max' ? Number.POSITIVE_INFINITY : Number(speed);
   if (!(Number(out.feedSpeed) > 0)) fail('FEED_SPEED', speed, 'must be a positive number or max');
+  out.companyProfiles = String(out.companyProfiles ?? '')
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
   out.feedSymbols = String(out.feedSymbols)
     .split(',')
     .map((s) => s.trim().toUpperCase())

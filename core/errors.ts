@@ -58,6 +58,8 @@ export const ERRORS = {
   sec_fetch_failed: { status: 502, retryable: true, message: 'EDGAR kept failing after every retry' },
   sec_access_denied: { status: 403, retryable: false, message: 'the SEC refused the request (User-Agent, or a rate block)' },
   sec_data_invalid: { status: 502, retryable: false, message: 'EDGAR served data of an unexpected shape' },
+  // Company search.
+  search_unavailable: { status: 503, retryable: true, message: 'the search index is being built; retry shortly' },
 } as const satisfies Record<string, ErrorSpec>;
 
 export type ErrorCode = keyof typeof ERRORS;

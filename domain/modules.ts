@@ -1,5 +1,6 @@
 import type { StoreContext, StoreModule } from './store-context.js';
 import { barsModule } from './bars.js';
+import { companiesModule } from './companies.js';
 
 /** Secrets only the store thread holds. */
 export interface StoreSecrets {
@@ -13,5 +14,5 @@ export interface StoreSecrets {
  * itself here (one line) and nowhere else in the thread's plumbing.
  */
 export function storeModules(ctx: StoreContext, _secrets: StoreSecrets): StoreModule[] {
-  return [barsModule(ctx)];
+  return [barsModule(ctx), companiesModule(ctx)];
 }

@@ -1,9 +1,10 @@
 import type { Config, Logger, Universe } from '../core/index.js';
 import { BourseError } from '../core/index.js';
-import type { RpcClient } from '../core/rpc.js';
+import type { RpcClient, RpcPush } from '../core/rpc.js';
 import { HttpApi, type Principal } from './http-api.js';
 import { openApiDocument } from './openapi.js';
 import { registerBarRoutes } from './bar-routes.js';
+import { registerSearchRoutes } from './search-routes.js';
 import type { TemplatedApp } from './uws.js';
 
 /** What the REST API of one gateway thread is built from. */
@@ -18,6 +19,8 @@ export interface ApiDeps {
   /** One hit against a rate limit. */
   readonly rateLimit: (key: string, limit: number, windowMs: number) => Promise<{ allowed: boolean; retryAfterMs: number }>;
   readonly version: string;
+  /** Subscribes to the store thread's pushes (e.g. `search.index`). */
+  readonly onStorePush?: (handler: (p: RpcPush) => void) => void;
 }
 
 /**
@@ -34,6 +37,7 @@ export function registerApi(app: TemplatedApp, d: ApiDeps): HttpApi {
   });
   // Feature routes (one line each).
   registerBarRoutes(api, d.store);
+  registerSearchRoutes(api, d.store, d.onStorePush);
 
   let doc: string | undefined;
   app.get('/v1/openapi.json', (res) => {

@@ -82,6 +82,7 @@ const api = registerApi(app, {
   authenticate: refuseTokens,
   rateLimit: inProcessRateLimit(),
   version: data.version,
+  onStorePush: (h) => storePushHandlers.push(h),
 });
 registerRestRoutes(app, { universe, reader, status, clock: systemClock, thread: name, draining: () => draining });
 

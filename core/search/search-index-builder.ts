@@ -1,0 +1,204 @@
+import * as L from './search-layout.js';
+import { nameWords, tickerKey } from './search-text.js';
+
+/** One searchable listing, as the builder takes it. */
+export interface SearchCompany {
+  readonly ticker: string;
+  readonly name: string;
+  /** Venue ("Nasdaq", "NYSE"…); null or "" when unknown. */
+  readonly exchange: string | null;
+  readonly sic: number | null;
+  readonly sicDescription: string | null;
+}
+
+export interface BuildStats {
+  readonly entries: number;
+  readonly nodes: number;
+  readonly tickerPostings: number;
+  readonly wordPostings: number;
+  readonly bytes: number;
+  readonly ms: number;
+}
+
+/**
+ * Builds the index of `companies`, given in ordinal order (most popular
+ * first; the order ties are broken by). Pure and synchronous: it runs on the
+ * store thread (or any thread off the request path) and returns a buffer that
+ * is complete before anyone else can see it. See search-layout.ts for the
+ * layout.
+ */
+export function buildSearchIndex(companies: readonly SearchCompany[], builtAt: number): { buffer: SharedArrayBuffer; stats: BuildStats } {
+  const started = performance.now();
+  const strings = new StringTable();
+  const exchanges = new Map<string, number>();
+  const entries = new Int32Array(companies.length * L.ENTRY_STRIDE);
+  const tickerPairs: [string, number][] = [];
+  const wordPairs: [string, number][] = [];
+  companies.forEach((c, i) => {
+    const e = i * L.ENTRY_STRIDE;
+    const tkey = tickerKey(c.ticker);
+    const words = nameWords(c.name);
+    tickerPairs.push([tkey, i]);
+    for (const w of words) wordPairs.push([w, i]);
+    [entries[e + L.E_TICKER_OFF], entries[e + L.E_TICKER_LEN]] = strings.add(c.ticker);
+    [entries[e + L.E_NAME_OFF], entries[e + L.E_NAME_LEN]] = strings.add(c.name);
+    let x = -1;
+    if (c.exchange) {
+      x = exchanges.get(c.exchange) ?? exchanges.size;
+      exchanges.set(c.exchange, x);
+    }
+    entries[e + L.E_EXCHANGE] = x;
+    entries[e + L.E_SIC] = c.sic !== null && Number.isInteger(c.sic) && c.sic >= 0 && c.sic <= 9999 ? c.sic : -1;
+    [entries[e + L.E_INDUSTRY_OFF], entries[e + L.E_INDUSTRY_LEN]] = strings.add(c.sicDescription ?? '');
+    [entries[e + L.E_WORDS_OFF], entries[e + L.E_WORDS_LEN]] = strings.add(words.join(' '));
+    entries[e + L.E_TICKER_KEY_LEN] = tkey.length;
+  });
+  const byKey = (a: [string, number], b: [string, number]) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : a[1] - b[1]);
+  tickerPairs.sort(byKey);
+  wordPairs.sort(byKey);
+
+  const tree = new TreeBuilder();
+  const keys = [...new Set([...tickerPairs.map((p) => p[0]), ...wordPairs.map((p) => p[0])])].sort();
+  tree.insertBalanced(keys, 0, keys.length);
+  tickerPairs.forEach(([key], p) => tree.widen(key, p, L.N_TICKER_FROM));
+  wordPairs.forEach(([key], p) => tree.widen(key, p, L.N_WORD_FROM));
+
+  const exchangeTable = new Int32Array(exchanges.size * 2);
+  for (const [name, x] of exchanges) [exchangeTable[x * 2], exchangeTable[x * 2 + 1]] = strings.add(name);
+
+  // Sections, each at a 4-byte-aligned offset (the strings section last: its length is in 2-byte units).
+  const nodes = tree.nodes();
+  let at = L.HEADER_BYTES;
+  const place = (bytes: number) => {
+    const off = at;
+    at += bytes;
+    return off;
+  };
+  const nodesOff = place(nodes.byteLength);
+  const entriesOff = place(entries.byteLength);
+  const tickersOff = place(tickerPairs.length * 4);
+  const wordsOff = place(wordPairs.length * 4);
+  const exchangesOff = place(exchangeTable.byteLength);
+  const stringsOff = place(strings.units * 2);
+  const buffer = new SharedArrayBuffer(Math.ceil(at / 8) * 8);
+
+  new Int32Array(buffer, nodesOff, nodes.length).set(nodes);
+  new Int32Array(buffer, entriesOff, entries.length).set(entries);
+  new Int32Array(buffer, tickersOff, tickerPairs.length).set(tickerPairs.map((p) => p[1]));
+  new Int32Array(buffer, wordsOff, wordPairs.length).set(wordPairs.map((p) => p[1]));
+  new Int32Array(buffer, exchangesOff, exchangeTable.length).set(exchangeTable);
+  strings.writeTo(new Uint16Array(buffer, stringsOff, strings.units));
+
+  const h = new Int32Array(buffer, 0, L.HEADER_WORDS);
+  h[L.H_MAGIC] = L.LAYOUT_MAGIC;
+  h[L.H_VERSION] = L.LAYOUT_VERSION;
+  h[L.H_ENTRY_COUNT] = companies.length;
+  h[L.H_NODE_COUNT] = nodes.length / L.NODE_STRIDE;
+  h[L.H_TICKER_POSTINGS] = tickerPairs.length;
+  h[L.H_WORD_POSTINGS] = wordPairs.length;
+  h[L.H_EXCHANGE_COUNT] = exchanges.size;
+  h[L.H_STRING_UNITS] = strings.units;
+  h[L.H_NODES_OFFSET] = nodesOff;
+  h[L.H_ENTRIES_OFFSET] = entriesOff;
+  h[L.H_TICKERS_OFFSET] = tickersOff;
+  h[L.H_WORDS_OFFSET] = wordsOff;
+  h[L.H_EXCHANGES_OFFSET] = exchangesOff;
+  h[L.H_STRINGS_OFFSET] = stringsOff;
+  h[L.H_ROOT] = nodes.length > 0 ? 0 : -1;
+  new Float64Array(buffer, L.HEADER_BUILT_AT_BYTE, 1)[0] = builtAt;
+
+  const stats = { entries: companies.length, nodes: nodes.length / L.NODE_STRIDE, tickerPostings: tickerPairs.length, wordPostings: wordPairs.length, bytes: buffer.byteLength, ms: performance.now() - started };
+  return { buffer, stats };
+}
+
+/** Strings, deduplicated, as UTF-16 code units. */
+class StringTable {
+  readonly #parts: string[] = [];
+  readonly #seen = new Map<string, number>();
+  units = 0;
+
+  add(s: string): [number, number] {
+    if (s.length === 0) return [0, 0];
+    let off = this.#seen.get(s);
+    if (off === undefined) {
+      off = this.units;
+      this.#seen.set(s, off);
+      this.#parts.push(s);
+      this.units += s.length;
+    }
+    return [off, s.length];
+  }
+
+  writeTo(out: Uint16Array): void {
+    let at = 0;
+    for (const s of this.#parts) for (let i = 0; i < s.length; i++) out[at++] = s.charCodeAt(i);
+  }
+}
+
+/** The ternary search tree while it is built (plain growable array of NODE_STRIDE-word nodes; node 0 is the root). */
+class TreeBuilder {
+  readonly #n: number[] = [];
+
+  nodes(): Int32Array {
+    return Int32Array.from(this.#n);
+  }
+
+  /** Inserts sorted `keys[from..to)` median first, so the lo/hi links form balanced binary trees. */
+  insertBalanced(keys: readonly string[], from: number, to: number): void {
+    // An explicit stack: recursion depth would be log2(keys) anyway, but this keeps the builder allocation-light.
+    const stack: [number, number][] = [[from, to]];
+    while (stack.length) {
+      const [a, b] = stack.pop()!;
+      if (a >= b) continue;
+      const mid = (a + b) >>> 1;
+      this.#insert(keys[mid]);
+      stack.push([mid + 1, b], [a, mid]);
+    }
+  }
+
+  #newNode(ch: number): number {
+    const id = this.#n.length / L.NODE_STRIDE;
+    this.#n.push(ch, -1, -1, -1, -1, -1, -1, -1);
+    return id;
+  }
+
+  #insert(key: string): void {
+    if (key.length === 0) return;
+    if (this.#n.length === 0) this.#newNode(key.charCodeAt(0));
+    let node = 0;
+    let d = 0;
+    for (;;) {
+      const ch = key.charCodeAt(d);
+      const base = node * L.NODE_STRIDE;
+      const here = this.#n[base + L.N_CHAR];
+      const link = ch < here ? L.N_LO : ch > here ? L.N_HI : d + 1 < key.length ? L.N_EQ : -1;
+      if (link === -1) return;
+      if (link === L.N_EQ) d++;
+      let next = this.#n[base + link];
+      if (next === -1) {
+        next = this.#newNode(key.charCodeAt(d));
+        this.#n[base + link] = next;
+      }
+      node = next;
+    }
+  }
+
+  /** Adds posting `p` (of `key`) to the run at `field` (N_TICKER_FROM or N_WORD_FROM) of every node on the key's path. */
+  widen(key: string, p: number, field: number): void {
+    let node = 0;
+    let d = 0;
+    while (node !== -1 && d < key.length) {
+      const base = node * L.NODE_STRIDE;
+      const ch = key.charCodeAt(d);
+      const here = this.#n[base + L.N_CHAR];
+      if (ch < here) node = this.#n[base + L.N_LO];
+      else if (ch > here) node = this.#n[base + L.N_HI];
+      else {
+        if (this.#n[base + field] === -1) this.#n[base + field] = p;
+        this.#n[base + field + 1] = p + 1;
+        node = this.#n[base + L.N_EQ];
+        d++;
+      }
+    }
+  }
+}
