@@ -32,39 +32,53 @@ export function buildSearchIndex(companies: readonly SearchCompany[], builtAt: n
   const strings = new StringTable();
   const exchanges = new Map<string, number>();
   const entries = new Int32Array(companies.length * L.ENTRY_STRIDE);
-  const tickerPairs: [string, number][] = [];
-  const wordPairs: [string, number][] = [];
-  companies.forEach((c, i) => {
+  // Key → entry ids; ids are pushed in ordinal order, so each list is sorted.
+  const tickerLists = new Map<string, number[]>();
+  const wordLists = new Map<string, number[]>();
+  const push = (lists: Map<string, number[]>, key: string, e: number) => {
+    const list = lists.get(key);
+    if (list) list.push(e);
+    else lists.set(key, [e]);
+  };
+  for (let i = 0; i < companies.length; i++) {
+    const c = companies[i];
     const e = i * L.ENTRY_STRIDE;
     const tkey = tickerKey(c.ticker);
     const words = nameWords(c.name);
-    tickerPairs.push([tkey, i]);
-    for (const w of words) wordPairs.push([w, i]);
-    [entries[e + L.E_TICKER_OFF], entries[e + L.E_TICKER_LEN]] = strings.add(c.ticker);
-    [entries[e + L.E_NAME_OFF], entries[e + L.E_NAME_LEN]] = strings.add(c.name);
+    push(tickerLists, tkey, i);
+    for (const w of words) push(wordLists, w, i);
     let x = -1;
     if (c.exchange) {
       x = exchanges.get(c.exchange) ?? exchanges.size;
       exchanges.set(c.exchange, x);
     }
+    entries[e + L.E_TICKER_OFF] = strings.add(c.ticker);
+    entries[e + L.E_TICKER_LEN] = c.ticker.length;
+    entries[e + L.E_NAME_OFF] = strings.add(c.name);
+    entries[e + L.E_NAME_LEN] = c.name.length;
     entries[e + L.E_EXCHANGE] = x;
     entries[e + L.E_SIC] = c.sic !== null && Number.isInteger(c.sic) && c.sic >= 0 && c.sic <= 9999 ? c.sic : -1;
-    [entries[e + L.E_INDUSTRY_OFF], entries[e + L.E_INDUSTRY_LEN]] = strings.add(c.sicDescription ?? '');
-    [entries[e + L.E_WORDS_OFF], entries[e + L.E_WORDS_LEN]] = strings.add(words.join(' '));
+    const industry = c.sicDescription ?? '';
+    entries[e + L.E_INDUSTRY_OFF] = strings.add(industry);
+    entries[e + L.E_INDUSTRY_LEN] = industry.length;
+    const joined = words.join(' ');
+    entries[e + L.E_WORDS_OFF] = strings.add(joined);
+    entries[e + L.E_WORDS_LEN] = joined.length;
     entries[e + L.E_TICKER_KEY_LEN] = tkey.length;
-  });
-  const byKey = (a: [string, number], b: [string, number]) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : a[1] - b[1]);
-  tickerPairs.sort(byKey);
-  wordPairs.sort(byKey);
+  }
 
+  // Postings in key order; every key's run recorded on the nodes of its path.
   const tree = new TreeBuilder();
-  const keys = [...new Set([...tickerPairs.map((p) => p[0]), ...wordPairs.map((p) => p[0])])].sort();
+  const keys = [...new Set([...tickerLists.keys(), ...wordLists.keys()])].sort();
   tree.insertBalanced(keys, 0, keys.length);
-  tickerPairs.forEach(([key], p) => tree.widen(key, p, L.N_TICKER_FROM));
-  wordPairs.forEach(([key], p) => tree.widen(key, p, L.N_WORD_FROM));
+  const tickerPostings = tree.lay(keys, tickerLists, L.N_TICKER_FROM);
+  const wordPostings = tree.lay(keys, wordLists, L.N_WORD_FROM);
 
   const exchangeTable = new Int32Array(exchanges.size * 2);
-  for (const [name, x] of exchanges) [exchangeTable[x * 2], exchangeTable[x * 2 + 1]] = strings.add(name);
+  for (const [name, x] of exchanges) {
+    exchangeTable[x * 2] = strings.add(name);
+    exchangeTable[x * 2 + 1] = name.length;
+  }
 
   // Sections, each at a 4-byte-aligned offset (the strings section last: its length is in 2-byte units).
   const nodes = tree.nodes();
@@ -76,16 +90,16 @@ export function buildSearchIndex(companies: readonly SearchCompany[], builtAt: n
   };
   const nodesOff = place(nodes.byteLength);
   const entriesOff = place(entries.byteLength);
-  const tickersOff = place(tickerPairs.length * 4);
-  const wordsOff = place(wordPairs.length * 4);
+  const tickersOff = place(tickerPostings.byteLength);
+  const wordsOff = place(wordPostings.byteLength);
   const exchangesOff = place(exchangeTable.byteLength);
   const stringsOff = place(strings.units * 2);
   const buffer = new SharedArrayBuffer(Math.ceil(at / 8) * 8);
 
   new Int32Array(buffer, nodesOff, nodes.length).set(nodes);
   new Int32Array(buffer, entriesOff, entries.length).set(entries);
-  new Int32Array(buffer, tickersOff, tickerPairs.length).set(tickerPairs.map((p) => p[1]));
-  new Int32Array(buffer, wordsOff, wordPairs.length).set(wordPairs.map((p) => p[1]));
+  new Int32Array(buffer, tickersOff, tickerPostings.length).set(tickerPostings);
+  new Int32Array(buffer, wordsOff, wordPostings.length).set(wordPostings);
   new Int32Array(buffer, exchangesOff, exchangeTable.length).set(exchangeTable);
   strings.writeTo(new Uint16Array(buffer, stringsOff, strings.units));
 
@@ -94,8 +108,8 @@ export function buildSearchIndex(companies: readonly SearchCompany[], builtAt: n
   h[L.H_VERSION] = L.LAYOUT_VERSION;
   h[L.H_ENTRY_COUNT] = companies.length;
   h[L.H_NODE_COUNT] = nodes.length / L.NODE_STRIDE;
-  h[L.H_TICKER_POSTINGS] = tickerPairs.length;
-  h[L.H_WORD_POSTINGS] = wordPairs.length;
+  h[L.H_TICKER_POSTINGS] = tickerPostings.length;
+  h[L.H_WORD_POSTINGS] = wordPostings.length;
   h[L.H_EXCHANGE_COUNT] = exchanges.size;
   h[L.H_STRING_UNITS] = strings.units;
   h[L.H_NODES_OFFSET] = nodesOff;
@@ -107,7 +121,7 @@ export function buildSearchIndex(companies: readonly SearchCompany[], builtAt: n
   h[L.H_ROOT] = nodes.length > 0 ? 0 : -1;
   new Float64Array(buffer, L.HEADER_BUILT_AT_BYTE, 1)[0] = builtAt;
 
-  const stats = { entries: companies.length, nodes: nodes.length / L.NODE_STRIDE, tickerPostings: tickerPairs.length, wordPostings: wordPairs.length, bytes: buffer.byteLength, ms: performance.now() - started };
+  const stats = { entries: companies.length, nodes: nodes.length / L.NODE_STRIDE, tickerPostings: tickerPostings.length, wordPostings: wordPostings.length, bytes: buffer.byteLength, ms: performance.now() - started };
   return { buffer, stats };
 }
 
@@ -117,8 +131,9 @@ class StringTable {
   readonly #seen = new Map<string, number>();
   units = 0;
 
-  add(s: string): [number, number] {
-    if (s.length === 0) return [0, 0];
+  /** The offset of `s` (its length is the caller's). */
+  add(s: string): number {
+    if (s.length === 0) return 0;
     let off = this.#seen.get(s);
     if (off === undefined) {
       off = this.units;
@@ -126,7 +141,7 @@ class StringTable {
       this.#parts.push(s);
       this.units += s.length;
     }
-    return [off, s.length];
+    return off;
   }
 
   writeTo(out: Uint16Array): void {
@@ -183,20 +198,41 @@ class TreeBuilder {
     }
   }
 
-  /** Adds posting `p` (of `key`) to the run at `field` (N_TICKER_FROM or N_WORD_FROM) of every node on the key's path. */
-  widen(key: string, p: number, field: number): void {
+  /**
+   * Lays out the postings of `lists` in key order (`keys` sorted, a superset of
+   * the lists' keys) and records each key's run on every node of its path, at
+   * `field` (N_TICKER_FROM or N_WORD_FROM) and the word after it. Keys sharing a
+   * prefix are adjacent in sorted order, so each node's run stays contiguous.
+   */
+  lay(keys: readonly string[], lists: ReadonlyMap<string, readonly number[]>, field: number): Int32Array {
+    let total = 0;
+    for (const l of lists.values()) total += l.length;
+    const out = new Int32Array(total);
+    let p = 0;
+    for (const key of keys) {
+      const list = lists.get(key);
+      if (!list) continue;
+      out.set(list, p);
+      this.#widen(key, p, p + list.length, field);
+      p += list.length;
+    }
+    return out;
+  }
+
+  #widen(key: string, from: number, to: number, field: number): void {
+    const n = this.#n;
     let node = 0;
     let d = 0;
     while (node !== -1 && d < key.length) {
       const base = node * L.NODE_STRIDE;
       const ch = key.charCodeAt(d);
-      const here = this.#n[base + L.N_CHAR];
-      if (ch < here) node = this.#n[base + L.N_LO];
-      else if (ch > here) node = this.#n[base + L.N_HI];
+      const here = n[base + L.N_CHAR];
+      if (ch < here) node = n[base + L.N_LO];
+      else if (ch > here) node = n[base + L.N_HI];
       else {
-        if (this.#n[base + field] === -1) this.#n[base + field] = p;
-        this.#n[base + field + 1] = p + 1;
-        node = this.#n[base + L.N_EQ];
+        if (n[base + field] === -1) n[base + field] = from;
+        n[base + field + 1] = to;
+        node = n[base + L.N_EQ];
         d++;
       }
     }
