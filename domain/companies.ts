@@ -42,6 +42,7 @@ export interface CompaniesModule extends StoreModule {
  */
 export function companiesModule(ctx: StoreContext): CompaniesModule {
   let current: SearchIndexMessage | undefined;
+  let stopping = false;
   const rank = (ticker: string) => ctx.universe.id(ticker);
 
   const publish = (companies: readonly SearchCompany[], why: string): BuildStats => {
@@ -67,7 +68,8 @@ export function companiesModule(ctx: StoreContext): CompaniesModule {
       return { ticker: c.symbol, name: c.name, exchange: c.exchange || null, cik: p?.cik ?? null, sic: p?.sic ?? null, sicDescription: p?.sicDescription ?? null };
     });
     publish(records, 'universe');
-    const seeded = await seedCompanies(ctx, records);
+    const seeded = await seedCompanies(ctx, records, () => stopping);
+    if (stopping) return;
     ctx.log.info({ companies: records.length, changed: seeded }, 'companies table seeded');
     await reindex();
   })();
@@ -78,6 +80,11 @@ export function companiesModule(ctx: StoreContext): CompaniesModule {
     ready,
     current: () => current,
     reindex,
+    /** Stops seeding after the batch in flight (the rest is seeded at the next start). */
+    async stop() {
+      stopping = true;
+      await ready.catch(() => undefined);
+    },
     handlers: {
       'search.index': async () => {
         if (!current) throw new BourseError('search_unavailable');
@@ -87,10 +94,10 @@ export function companiesModule(ctx: StoreContext): CompaniesModule {
   };
 }
 
-/** Upserts `records` in batches; returns how many rows were inserted or changed. */
-export async function seedCompanies(ctx: Pick<StoreContext, 'db'>, records: readonly (SearchCompany & { readonly cik: number | null })[]): Promise<number> {
+/** Upserts `records` in batches (each batch atomic, one statement); returns how many rows were inserted or changed. `stop` is checked between batches. */
+export async function seedCompanies(ctx: Pick<StoreContext, 'db'>, records: readonly (SearchCompany & { readonly cik: number | null })[], stop: () => boolean = () => false): Promise<number> {
   let changed = 0;
-  for (let i = 0; i < records.length; i += ROWS_PER_STATEMENT) {
+  for (let i = 0; i < records.length && !stop(); i += ROWS_PER_STATEMENT) {
     const batch = records.slice(i, i + ROWS_PER_STATEMENT);
     const r = await ctx.db
       .insertInto('companies')
