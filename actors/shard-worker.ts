@@ -1,5 +1,5 @@
 import { parentPort, workerData, type MessagePort } from 'node:worker_threads';
-import { InterestTable, ThreadState, systemClock, workerContext, type WorkerBaseData } from '../core/index.js';
+import { InterestTable, ThreadState, applyUniverse, systemClock, workerContext, type UniverseMessage, type WorkerBaseData } from '../core/index.js';
 import { QuoteTable } from './quote-table.js';
 import { Shard } from './shard.js';
 import { TickRing } from './tick-ring.js';
@@ -18,7 +18,8 @@ export type ShardCommand =
   | { readonly type: 'attach-gateway'; readonly gateway: number; readonly port: MessagePort }
   | { readonly type: 'attach-store'; readonly port: MessagePort }
   | { readonly type: 'stop' }
-  | { readonly type: 'fault' };
+  | { readonly type: 'fault' }
+  | UniverseMessage;
 
 const data = workerData as ShardWorkerData;
 const name = `shard-${data.shard}`;
@@ -35,7 +36,7 @@ const shard = new Shard({
   universe,
   directory,
   table,
-  interest: new InterestTable(data.interest, config.gatewayThreads, universe.size),
+  interest: new InterestTable(data.interest, config.gatewayThreads, directory.layout.capacity),
   clock: systemClock,
   indicatorWindow: config.indicatorWindow,
   prevClose: data.prevClose,
@@ -44,9 +45,14 @@ const shard = new Shard({
     const n = shard.stats.actorErrors;
     if (n <= 5 || n % 1000 === 0) log.error({ err, symbol: universe.symbol(symbolId), count: n }, 'actor failed on a tick; resumed');
   },
+  // At-most-once to the store: bars closed while the store is away are not
+  // resent (the live stream still carried them); see domain/bars.ts.
+  onBarsClosed: (bars) => storePort?.postMessage({ type: 'bars-closed', shard: data.shard, bars }),
 });
 
 const gateways = new Map<number, MessagePort>();
+/** The store thread (closed bars out; alert rules in): replaced whenever the store restarts. */
+let storePort: MessagePort | undefined;
 let running = true;
 
 parentPort!.on('message', (cmd: ShardCommand) => {
@@ -55,6 +61,17 @@ parentPort!.on('message', (cmd: ShardCommand) => {
       gateways.get(cmd.gateway)?.close();
       gateways.set(cmd.gateway, cmd.port);
       break;
+    case 'attach-store':
+      storePort?.close();
+      storePort = cmd.port;
+      break;
+    case 'universe': {
+      applyUniverse({ universe, directory }, cmd);
+      const spawned = shard.spawnNew();
+      log.info({ spawned, symbols: shard.actorCount }, 'universe extended');
+      parentPort!.postMessage({ type: 'universe-applied', id: cmd.id });
+      break;
+    }
     case 'stop':
       stop();
       break;
@@ -102,6 +119,7 @@ function stop(): void {
   clearTimeout(flushTimer);
   flush();
   for (const p of gateways.values()) p.close();
+  storePort?.close();
   status.set(name, ThreadState.down);
   log.info({ ticks: shard.stats.ticks, flushes: shard.stats.flushes }, 'shard stopped');
   parentPort!.close();

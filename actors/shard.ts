@@ -7,6 +7,7 @@ import {
   barMessage,
   encodeFrame,
   quoteMessage,
+  type BarFields,
   type Clock,
   type InterestTable,
   type ServerMessage,
@@ -29,6 +30,13 @@ export interface ShardOptions {
   readonly prevClose?: Float64Array;
   /** Told about an actor that threw while applying a tick (the shard resumes it). */
   readonly onActorError?: (symbolId: number, err: unknown) => void;
+  /** Told, once per flush that closed any, about every bar that closed in it (persistence). */
+  readonly onBarsClosed?: (bars: ClosedBar[]) => void;
+}
+
+/** A final 1-minute bar of one symbol, as the shard hands it to persistence. */
+export interface ClosedBar extends BarFields {
+  readonly symbol: string;
 }
 
 export interface ShardStats {
@@ -55,7 +63,7 @@ export class Shard {
   readonly stats: ShardStats = { ticks: 0, misrouted: 0, actorErrors: 0, flushes: 0 };
   readonly #o: ShardOptions;
   /** actors[slot]; slot order = directory.symbolsOf[shard]. */
-  readonly #actors: TickerActor[];
+  readonly #actors: TickerActor[] = [];
   readonly #writer = new FrameBatchWriter();
 
   constructor(o: ShardOptions) {
@@ -63,12 +71,28 @@ export class Shard {
     this.index = o.shard;
     const ids = o.directory.symbolsOf[o.shard];
     const scratch = new Float64Array(QUOTE_FIELDS);
-    this.#actors = Array.from(ids, (id, slot) => {
-      const opts = { symbolId: id, indicatorWindow: o.indicatorWindow, prevClose: o.prevClose?.[id] };
-      // A restarted shard finds its last published state in the shared table: resume from it so seq keeps increasing.
-      o.table.read(slot, scratch);
-      return scratch[Q.seq] > 0 ? TickerActor.fromRecord(opts, scratch) : new TickerActor(opts);
-    });
+    this.#actors = Array.from(ids, (id, slot) => this.#spawn(id, slot, scratch));
+  }
+
+  #spawn(id: number, slot: number, scratch: Float64Array): TickerActor {
+    const o = this.#o;
+    const opts = { symbolId: id, indicatorWindow: o.indicatorWindow, prevClose: o.prevClose?.[id] };
+    // A restarted shard finds its last published state in the shared table: resume from it so seq keeps increasing.
+    o.table.read(slot, scratch);
+    return scratch[Q.seq] > 0 ? TickerActor.fromRecord(opts, scratch) : new TickerActor(opts);
+  }
+
+  /**
+   * Spawns actors for the symbols the directory placed on this shard since
+   * (the universe grew). Their slots are fresh, or hold what a previous
+   * thread of this shard published for them.
+   */
+  spawnNew(): number {
+    const ids = this.#o.directory.symbolsOf[this.index];
+    const scratch = new Float64Array(QUOTE_FIELDS);
+    const from = this.#actors.length;
+    for (let slot = from; slot < ids.length; slot++) this.#actors.push(this.#spawn(ids[slot], slot, scratch));
+    return ids.length - from;
   }
 
   get actorCount(): number {
@@ -79,7 +103,7 @@ export class Shard {
   apply = (view: Float64Array, offset: number): void => {
     const id = view[offset];
     const d = this.#o.directory;
-    if (!(id >= 0 && id < d.shardOf.length) || d.shardOf[id] !== this.index) {
+    if (!(id >= 0 && id < d.size) || d.shardOf[id] !== this.index) {
       this.stats.misrouted++;
       return;
     }
@@ -108,6 +132,7 @@ export class Shard {
     const { clock, table, universe } = this.#o;
     const now = clock.now();
     const w = this.#writer;
+    const closed: ClosedBar[] = [];
     table.beginWrite();
     try {
       for (let slot = 0; slot < this.#actors.length; slot++) {
@@ -124,6 +149,7 @@ export class Shard {
         const trades = tradeFormats ? this.#trades(a) : null;
         const closedBars = a.closedBars;
         const barChanged = a.pendingTradeCount > 0;
+        if (closedBars.length && this.#o.onBarsClosed) for (const bar of closedBars) closed.push({ symbol, ...bar });
         const seq = a.markFlushed(now);
         table.writeRecord(slot, a.record);
         if (quoteFormats) this.#add(id, FrameKind.quote, seq, quoteFormats, quoteMessage(symbol, a.record, now, ta));
@@ -137,6 +163,7 @@ export class Shard {
       table.endWrite();
     }
     this.stats.flushes++;
+    if (closed.length) this.#o.onBarsClosed!(closed);
     return w.finish(this.index, now, copies);
   }
 

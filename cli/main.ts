@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { CONFIG_TABLE, SECRET_VARIABLES, hasCode, loadConfig, type Config } from '../core/index.js';
 import { feedCommand } from './feed-command.js';
+import { migrateCommand } from './migrate-command.js';
 import { secCommand } from './sec-command.js';
 import { quarantineCommand, streamsCommand } from './nats-commands.js';
 import { startServer } from './supervisor.js';
@@ -17,6 +18,8 @@ Commands:
             Create or update the JetStream streams MARKET and QUARANTINE (needs NATS_URL).
   quarantine list [--after ID] [--limit N] | show ID | replay ID | purge ID|--all
             Inspect, replay or drop quarantined poison pills (needs NATS_URL).
+  migrate up | down [--steps N] | status
+            Apply, revert or list database migrations (DATABASE_URL, else PGlite in DATA_DIR).
   config    Print the effective configuration (after validation) as JSON.
   env       List the environment variables the server reads, with defaults.
   version   Print the version.
@@ -37,6 +40,8 @@ async function main(argv: string[]): Promise<number> {
       return streamsCommand(readConfig(), rest, process.stdout);
     case 'quarantine':
       return quarantineCommand(readConfig(), rest, process.stdout);
+    case 'migrate':
+      return migrateCommand(readConfig(), rest, process.stdout, process.stderr);
     case 'config':
       process.stdout.write(JSON.stringify(redacted(readConfig()), null, 2) + '\n');
       return 0;

@@ -8,9 +8,11 @@ import {
   ThreadStatus,
   createLogger,
   statusSlots,
+  type Company,
   type Config,
   type Logger,
   type Universe,
+  type UniverseMessage,
 } from '../core/index.js';
 import { QuoteTable } from '../actors/quote-table.js';
 import type { ShardCommand, ShardWorkerData } from '../actors/shard-worker.js';
@@ -19,9 +21,12 @@ import type { GatewayCommand, GatewayEvent, GatewayWorkerData } from '../gateway
 import type { IngestCommand, IngestWorkerData } from '../ingest/ingest-worker.js';
 import { MarketSimulator } from '../ingest/market-simulator.js';
 import { resolveUniverse } from '../ingest/universe-source.js';
+import { SecUniverseFollower } from '../ingest/sec-universe.js';
 import type { StoreCommand, StoreEvent, StoreWorkerData } from '../domain/store-worker.js';
 import type { StoreSecrets } from '../domain/modules.js';
 import { ManagedThread } from './managed-thread.js';
+import { admitListings } from './universe-growth.js';
+import { loadSigningKey, signingKeyFromPem } from '../core/auth/signing-key.js';
 
 /**
  * Young-generation cap per worker thread, MB. Hot threads make short-lived
@@ -66,19 +71,28 @@ export interface ServerHandle {
  */
 export async function startServer(config: Config, log: Logger = createLogger(config.logLevel, { thread: 'main' }), secrets: StoreSecrets = {}): Promise<ServerHandle> {
   const universe = await resolveUniverse(config);
-  const directory = new SymbolDirectory(universe, config.shards);
+  // The access-token key: the private half goes to the store thread only (it
+  // signs), the public JWK to gateways (they verify locally). No other thread
+  // sees AUTH_PRIVATE_KEY, so it is cut from the config they receive.
+  const signingKey = secrets.signingKeyPem ? signingKeyFromPem(secrets.signingKeyPem) : loadSigningKey({ pem: config.authPrivateKey, dataDir: config.dataDir });
+  const storeSecrets: StoreSecrets = { ...secrets, signingKeyPem: signingKey.privateKeyPem, signingKeyId: signingKey.kid };
+  const threadConfig: Config = Object.freeze({ ...config, authPrivateKey: undefined });
+  // Room for listings added while running (UNIVERSE_SOURCE=sec follows them live).
+  const layout = SymbolDirectory.layoutFor(universe, config.shards, config.universeHeadroom);
+  const directory = new SymbolDirectory(universe, config.shards, layout);
+  /** A live view: it grows with the universe, so a (re)started thread gets the current list. */
   const companies = universe.companies;
   const G = config.gatewayThreads;
   const S = config.shards;
-  const quoteTables = directory.symbolsOf.map((ids) => QuoteTable.allocate(ids.length));
+  const quoteTables = layout.shardCapacity.map((slots) => QuoteTable.allocate(slots));
   const rings = Array.from({ length: S }, () => TickRing.allocate(RING_RECORDS));
-  const interestSab = InterestTable.allocate(G, universe.size);
-  const interest = new InterestTable(interestSab, G, universe.size);
+  const interestSab = InterestTable.allocate(G, layout.capacity);
+  const interest = new InterestTable(interestSab, G, layout.capacity);
   const slots = statusSlots(config);
   const statusSab = ThreadStatus.allocate(slots.length);
   const status = new ThreadStatus(statusSab, slots);
   if (config.natsUrl) status.set('nats', ThreadState.starting);
-  const prevClose = referencePrices(universe, config);
+  const prevClose = referencePrices(universe, config, layout.capacity);
   const backoff = {
     backoffMs: config.restartBackoffMs,
     backoffMaxMs: config.restartBackoffMaxMs,
@@ -131,6 +145,15 @@ export async function startServer(config: Config, log: Logger = createLogger(con
     stw.postMessage({ type: 'attach-shard', shard: s, port: port1 } satisfies StoreCommand, [port1]);
     sw.postMessage({ type: 'attach-store', port: port2 } satisfies ShardCommand, [port2]);
   };
+  /** A fresh RPC channel between the store and the ingest thread (quarantine rows, consumer offsets). */
+  const connectStoreIngest = (): void => {
+    const stw = store.worker;
+    const iw = ingest.worker;
+    if (!stw || !storeUp || !iw) return;
+    const { port1, port2 } = new MessageChannel();
+    stw.postMessage({ type: 'attach-ingest', port: port1 } satisfies StoreCommand, [port1]);
+    iw.postMessage({ type: 'attach-store', port: port2 } satisfies IngestCommand, [port2]);
+  };
   let storeUp = false;
   const shardUp = new Map<number, boolean>();
   let storeReady!: (e: StoreEvent) => void;
@@ -139,7 +162,7 @@ export async function startServer(config: Config, log: Logger = createLogger(con
     ...backoff,
     name: 'store',
     url: new URL('../domain/store-worker.js', import.meta.url),
-    workerData: (): StoreWorkerData => ({ config, companies, status: statusSab, secrets }),
+    workerData: (): StoreWorkerData => ({ config: threadConfig, companies, layout, status: statusSab, secrets: storeSecrets }),
     onStart: (w) => {
       storeUp = false;
       w.on('message', (e: StoreEvent) => {
@@ -148,6 +171,7 @@ export async function startServer(config: Config, log: Logger = createLogger(con
           status.set('store', ThreadState.ready);
           for (let g = 0; g < G; g++) connectStoreGateway(g);
           for (let s = 0; s < S; s++) connectStoreShard(s);
+          connectStoreIngest();
         }
         storeReady(e);
       });
@@ -175,7 +199,7 @@ export async function startServer(config: Config, log: Logger = createLogger(con
         ...backoff,
         name,
         url: new URL('../actors/shard-worker.js', import.meta.url),
-        workerData: (): ShardWorkerData => ({ config, companies, shard: s, quoteTable: quoteTables[s], ring: rings[s], interest: interestSab, status: statusSab, prevClose }),
+        workerData: (): ShardWorkerData => ({ config: threadConfig, companies, layout, shard: s, quoteTable: quoteTables[s], ring: rings[s], interest: interestSab, status: statusSab, prevClose }),
         onStart: (w) => {
           status.set(name, ThreadState.starting);
           shardUp.set(s, false);
@@ -199,7 +223,7 @@ export async function startServer(config: Config, log: Logger = createLogger(con
       ...backoff,
       name,
       url: new URL('../gateway/gateway-worker.js', import.meta.url),
-      workerData: (): GatewayWorkerData => ({ config, companies, gateway: g, port, quoteTables, interest: interestSab, status: statusSab, version: VERSION }),
+      workerData: (): GatewayWorkerData => ({ config: threadConfig, companies, layout, gateway: g, port, quoteTables, interest: interestSab, status: statusSab, version: VERSION, authPublicKey: signingKey.publicJwk }),
       onStart: (w) => {
         status.set(name, ThreadState.starting);
         gatewayUp.set(g, false);
@@ -227,9 +251,11 @@ export async function startServer(config: Config, log: Logger = createLogger(con
     ...backoff,
     name: 'ingest',
     url: new URL('../ingest/ingest-worker.js', import.meta.url),
-    workerData: (): IngestWorkerData => ({ config, companies, rings, status: statusSab }),
+    workerData: (): IngestWorkerData => ({ config: threadConfig, companies, layout, rings, status: statusSab }),
     onStart: (w) => {
       status.set('ingest', ThreadState.starting);
+      // Posted before the thread runs: it is there by the time the consumer starts.
+      connectStoreIngest();
       w.on('message', (m: { type: string; id: number; response: unknown }) => {
         if (m.type !== 'quarantine-reply') return;
         const who = adminPending.get(m.id);
@@ -296,6 +322,29 @@ export async function startServer(config: Config, log: Logger = createLogger(con
   }
   log.info({ port, gateways: G, shards: S, symbols: universe.size, feed: config.feed }, 'bourse ready');
 
+  // UNIVERSE_SOURCE=sec: new listings join while running (within the layout's room).
+  let universeMessages = 0;
+  let growing = Promise.resolve();
+  const growUniverse = async (listed: Company[]): Promise<void> => {
+    const { admitted, refused } = admitListings(universe, directory, listed, config.universeSize);
+    const change = universe.extend(admitted);
+    directory.extend(universe);
+    if (refused.length) log.warn({ refused: refused.length, first: refused.slice(0, 5) }, 'new listings refused: no room in the shared tables until a restart (UNIVERSE_HEADROOM)');
+    if (!change.added.length && !change.updated.length) return;
+    const msg: UniverseMessage = { type: 'universe', id: ++universeMessages, companies: [...change.added, ...change.updated].map((id) => universe.companies[id]) };
+    // Shards first, so a tick or a subscription for a new symbol always finds its actor.
+    await Promise.all(shards.map((t) => universeApplied(t.worker, msg)));
+    for (const t of [...gateways, ingest, store]) t.post(msg);
+    log.info({ added: change.added.length, updated: change.updated.length, symbols: universe.size }, 'universe extended');
+  };
+  const follower =
+    config.universeSource === 'sec' && config.natsUrl
+      ? new SecUniverseFollower(config, log, (listed) => {
+          growing = growing.then(() => growUniverse(listed)).catch((err: unknown) => log.error({ err }, 'extending the universe failed'));
+        })
+      : undefined;
+  await follower?.start().catch((err: unknown) => log.error({ err }, 'cannot follow the SEC stream; the universe stays as loaded'));
+
   let stopped: Promise<void> | undefined;
   const all = (): ManagedThread[] => [...gateways, ...shards, ingest, store];
   let statsId = 0;
@@ -339,6 +388,8 @@ export async function startServer(config: Config, log: Logger = createLogger(con
    */
   async function shutdown(): Promise<void> {
     stopping = true;
+    await follower?.stop().catch(() => undefined);
+    await growing;
     const started = Date.now();
     log.info('shutting down: draining gateways');
     const deadline = (ms: number) => new Promise<'timeout'>((r) => setTimeout(() => r('timeout'), Math.max(0, ms)).unref());
@@ -376,8 +427,8 @@ export async function startServer(config: Config, log: Logger = createLogger(con
 }
 
 /** Previous closes: the simulator's reference prices when it is the feed, otherwise unknown. */
-function referencePrices(universe: Universe, config: Config): Float64Array {
-  const out = new Float64Array(universe.size).fill(Number.NaN);
+function referencePrices(universe: Universe, config: Config, capacity: number): Float64Array {
+  const out = new Float64Array(capacity).fill(Number.NaN);
   if (config.feed !== 'simulator') return out;
   const sim = new MarketSimulator({ universe, rate: 0, seed: config.simSeed || 1 });
   for (let id = 0; id < universe.size; id++) out[id] = sim.referencePrice(id);
@@ -415,5 +466,25 @@ function once(w: Worker, event: 'message'): Promise<unknown> {
       w.off('exit', onExit);
       resolve(m);
     });
+  });
+}
+
+/** Posts `msg` to a shard and resolves when it answers (or is gone, or 2 s pass: a restarting shard reads the new list at start). */
+function universeApplied(w: Worker | undefined, msg: UniverseMessage): Promise<void> {
+  if (!w) return Promise.resolve();
+  return new Promise((resolve) => {
+    const done = () => {
+      clearTimeout(timer);
+      w.off('message', on);
+      w.off('exit', done);
+      resolve();
+    };
+    const on = (m: { type?: string; id?: number }) => {
+      if (m?.type === 'universe-applied' && m.id === msg.id) done();
+    };
+    const timer = setTimeout(done, 2000);
+    w.on('message', on);
+    w.once('exit', done);
+    w.postMessage(msg);
   });
 }

@@ -106,6 +106,9 @@ export interface Config {
   readonly maxWatchlistSymbols: number;
   readonly maxAlerts: number;
   readonly barWriteIntervalMs: number;
+  /** scrypt cost of new password hashes, as log2 N. */
+  readonly passwordHashCost: number;
+  readonly universeHeadroom: number;
   /** SEC documents (ticker list, submissions documents or a directory of them) that add CIK and SIC to the company directory. */
   readonly companyProfiles: readonly string[];
 }
@@ -186,6 +189,8 @@ export const CONFIG_TABLE: readonly Entry[] = [
   { env: 'SEC_REQUESTS_PER_SECOND', key: 'secRequestsPerSecond', kind: int(1, 10), default: () => 10, doc: 'EDGAR request rate (the SEC allows at most 10/s).' },
   { env: 'SEC_TICKERS_URL', key: 'secTickersUrl', kind: { type: 'string' }, default: () => 'https://www.sec.gov/files/company_tickers_exchange.json', doc: 'EDGAR ticker list URL.' },
   { env: 'SEC_SUBMISSIONS_URL', key: 'secSubmissionsUrl', kind: { type: 'string' }, default: () => 'https://data.sec.gov/submissions/', doc: 'EDGAR submissions base URL (`CIK##########.json` is appended).' },
+  { env: 'PASSWORD_HASH_COST', key: 'passwordHashCost', kind: int(10, 20), default: () => 15, doc: 'scrypt cost of new password hashes as log2 N (r=8, p=1; 15 = 32 MiB and ~50–100 ms per hash). Existing hashes keep the cost they were made with.' },
+  { env: 'UNIVERSE_HEADROOM', key: 'universeHeadroom', kind: int(0, 100_000), default: () => 1024, doc: 'Room per shard for symbols added while running (UNIVERSE_SOURCE=sec follows new listings live); beyond it a new listing waits for a restart.' },
   { env: 'COMPANY_PROFILES', key: 'companyProfiles', kind: { type: 'string' }, default: () => undefined, doc: 'Comma-separated SEC documents (a company_tickers_exchange.json, `CIK##########.json` submissions documents or a directory of them) that add CIK and SIC industry to the company directory at start; unset = UNIVERSE_FILE alone (CIK only).' },
 ];
 

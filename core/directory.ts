@@ -1,38 +1,100 @@
 import type { Universe } from './universe.js';
 
 /**
+ * How much room the shared tables have: symbol ids below `capacity`, and per
+ * shard `shardCapacity[s]` quote-table slots. Fixed when the supervisor
+ * allocates the shared memory (the universe at start plus UNIVERSE_HEADROOM
+ * per shard) and handed to every thread, so a thread restarted after the
+ * universe grew still agrees on the layout.
+ */
+export interface DirectoryLayout {
+  readonly capacity: number;
+  readonly shardCapacity: readonly number[];
+}
+
+/**
  * The symbol directory: symbol id → (shard, slot in that shard's quote table).
  *
- * Read-mostly and replaced whole on change (never mutated in place), so every
- * thread can hold one without locks; `version` tells two apart. Placement is a
- * stable hash of the ticker, so a symbol lands on the same shard in every
- * process and after restarts, whatever order the universe lists it in.
+ * Placement is a stable hash of the ticker, so a symbol lands on the same
+ * shard in every process and after restarts, whatever order the universe
+ * lists it in. Slots are given in id order, so extending the universe
+ * appends slots and never moves an existing symbol. The id arrays are
+ * allocated at capacity and never reallocated: a thread may keep a reference
+ * to shardOf; `size` says how many entries are placed.
  */
 export class SymbolDirectory {
-  readonly version: number;
   readonly shards: number;
-  /** shardOf[id] = shard index. */
+  readonly layout: DirectoryLayout;
+  /** shardOf[id] = shard index (valid for id < size). */
   readonly shardOf: Uint16Array;
-  /** slotOf[id] = record index in the shard's quote table. */
+  /** slotOf[id] = record index in the shard's quote table (valid for id < size). */
   readonly slotOf: Uint32Array;
-  /** symbolsOf[shard] = the symbol ids it owns, in slot order. */
-  readonly symbolsOf: readonly Uint32Array[];
+  #symbolsOf: Uint32Array[];
+  #size = 0;
+  #version = 0;
 
-  constructor(universe: Universe, shards: number, version = 1) {
+  constructor(universe: Universe, shards: number, layout?: DirectoryLayout) {
     if (!Number.isInteger(shards) || shards < 1) throw new RangeError(`shards must be a positive integer, got ${shards}`);
-    this.version = version;
     this.shards = shards;
-    const n = universe.size;
-    this.shardOf = new Uint16Array(n);
-    this.slotOf = new Uint32Array(n);
-    const lists: number[][] = Array.from({ length: shards }, () => []);
-    for (let id = 0; id < n; id++) {
-      const shard = shardForSymbol(universe.symbol(id), shards);
+    this.layout = layout ?? SymbolDirectory.layoutFor(universe, shards, 0);
+    if (this.layout.shardCapacity.length !== shards) throw new RangeError('layout has another shard count');
+    this.shardOf = new Uint16Array(this.layout.capacity);
+    this.slotOf = new Uint32Array(this.layout.capacity);
+    this.#symbolsOf = Array.from({ length: shards }, () => new Uint32Array(0));
+    const placed = this.extend(universe);
+    if (placed < universe.size) throw new RangeError(`the layout has room for ${placed} of ${universe.size} symbols`);
+  }
+
+  /** The layout for `universe` with `headroom` more slots per shard (and ids) for symbols added later. */
+  static layoutFor(universe: Universe, shards: number, headroom: number): DirectoryLayout {
+    const counts = new Array<number>(shards).fill(0);
+    for (let id = 0; id < universe.size; id++) counts[shardForSymbol(universe.symbol(id), shards)]++;
+    return { capacity: universe.size + headroom, shardCapacity: counts.map((n) => n + headroom) };
+  }
+
+  /** Symbols placed (ids 0..size-1). */
+  get size(): number {
+    return this.#size;
+  }
+
+  /** Increases with every extend() that placed a symbol; tells two states of a directory apart. */
+  get version(): number {
+    return this.#version;
+  }
+
+  /** symbolsOf[shard] = the symbol ids it owns, in slot order. */
+  get symbolsOf(): readonly Uint32Array[] {
+    return this.#symbolsOf;
+  }
+
+  /** Whether one more symbol hashed like `symbol` still has a slot. */
+  hasRoomFor(symbol: string): boolean {
+    const s = shardForSymbol(symbol, this.shards);
+    return this.#size < this.layout.capacity && this.#symbolsOf[s].length < this.layout.shardCapacity[s];
+  }
+
+  /**
+   * Places the universe's ids from `size` on: each gets the next slot of its
+   * shard. Stops at the first symbol without room (the caller checks
+   * hasRoomFor before extending the universe). Returns the new size.
+   */
+  extend(universe: Universe): number {
+    const lists = this.#symbolsOf.map((a) => Array.from(a));
+    const from = this.#size;
+    let id = from;
+    for (; id < universe.size; id++) {
+      const shard = shardForSymbol(universe.symbol(id), this.shards);
+      if (id >= this.layout.capacity || lists[shard].length >= this.layout.shardCapacity[shard]) break;
       this.shardOf[id] = shard;
       this.slotOf[id] = lists[shard].length;
       lists[shard].push(id);
     }
-    this.symbolsOf = lists.map((l) => Uint32Array.from(l));
+    if (id > from) {
+      this.#symbolsOf = lists.map((l) => Uint32Array.from(l));
+      this.#size = id;
+      this.#version++;
+    }
+    return this.#size;
   }
 }
 

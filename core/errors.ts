@@ -58,6 +58,22 @@ export const ERRORS = {
   sec_fetch_failed: { status: 502, retryable: true, message: 'EDGAR kept failing after every retry' },
   sec_access_denied: { status: 403, retryable: false, message: 'the SEC refused the request (User-Agent, or a rate block)' },
   sec_data_invalid: { status: 502, retryable: false, message: 'EDGAR served data of an unexpected shape' },
+  // Investors (auth).
+  token_expired: { status: 401, retryable: false, message: 'the access token has expired; refresh it' },
+  invalid_email: { status: 400, retryable: false, message: 'not a valid email address' },
+  weak_password: { status: 400, retryable: false, message: 'the password does not meet the password policy' },
+  email_taken: { status: 409, retryable: false, message: 'an investor with this email already exists' },
+  invalid_credentials: { status: 401, retryable: false, message: 'wrong email or password' },
+  invalid_refresh_token: { status: 401, retryable: false, message: 'the refresh token is unknown, expired or revoked; log in again' },
+  refresh_token_reused: { status: 401, retryable: false, message: 'a refresh token was used twice; every session of that login was revoked' },
+  session_expired: { status: 401, closeCode: 4003, retryable: true, message: 'the access token of this connection expired; reconnect with a fresh one' },
+  // Dashboards and watchlists.
+  dashboard_not_found: { status: 404, retryable: false, message: 'no such dashboard' },
+  too_many_dashboards: { status: 422, retryable: false, message: 'dashboard limit per investor reached' },
+  watchlist_full: { status: 422, retryable: false, message: 'symbol limit of this watchlist reached' },
+  symbol_already_listed: { status: 409, retryable: false, message: 'the symbol is already in this watchlist' },
+  symbol_not_listed: { status: 404, retryable: false, message: 'the symbol is not in this watchlist' },
+  invalid_order: { status: 400, retryable: false, message: 'a reorder must list exactly the current items, each once' },
   // Company search.
   search_unavailable: { status: 503, retryable: true, message: 'the search index is being built; retry shortly' },
 } as const satisfies Record<string, ErrorSpec>;

@@ -1,5 +1,5 @@
 import type { Config } from './config.js';
-import { SymbolDirectory } from './directory.js';
+import { SymbolDirectory, type DirectoryLayout } from './directory.js';
 import { createLogger, type Logger } from './logger.js';
 import { ThreadStatus, threadSlots, type ThreadSlot } from './thread-status.js';
 import { Universe, type Company } from './universe.js';
@@ -7,7 +7,10 @@ import { Universe, type Company } from './universe.js';
 /** What every worker thread receives from the supervisor, whatever its role. */
 export interface WorkerBaseData {
   readonly config: Config;
+  /** The universe as it is now (it may have grown since the server started). */
   readonly companies: readonly Company[];
+  /** The shared tables' room, fixed at start (see SymbolDirectory). */
+  readonly layout: DirectoryLayout;
   readonly status: SharedArrayBuffer;
 }
 
@@ -31,8 +34,27 @@ export function workerContext(data: WorkerBaseData, thread: string, shard?: numb
   return {
     config,
     universe,
-    directory: new SymbolDirectory(universe, config.shards),
+    directory: new SymbolDirectory(universe, config.shards, data.layout),
     status: new ThreadStatus(data.status, statusSlots(config)),
     log: createLogger(config.logLevel, shard === undefined ? { thread } : { thread, shard }),
   };
+}
+
+/**
+ * Supervisor → every thread when the universe grew or a listing changed
+ * (UNIVERSE_SOURCE=sec). Shards get it first and answer `universe-applied`;
+ * the others get it once every shard has its actors, so no tick or
+ * subscription for a new symbol reaches a shard that does not know it.
+ */
+export interface UniverseMessage {
+  readonly type: 'universe';
+  readonly id: number;
+  /** New listings (appended in this order), then changed ones. */
+  readonly companies: readonly Company[];
+}
+
+/** Applies a UniverseMessage to this thread's universe and directory (idempotent). */
+export function applyUniverse(ctx: Pick<WorkerContext, 'universe' | 'directory'>, m: UniverseMessage): void {
+  ctx.universe.extend(m.companies);
+  ctx.directory.extend(ctx.universe);
 }

@@ -6,6 +6,8 @@ import { readCompanyProfiles, type CompanyProfile } from './company-profiles.js'
 
 /** Rows per INSERT statement (6 parameters a row; Postgres allows 65535). */
 const ROWS_PER_STATEMENT = 1000;
+/** How often the module looks for a changed universe (a version compare; the work happens only on a change). */
+export const UNIVERSE_CHECK_MS = 1000;
 
 /** What the store thread posts to gateways (push `search.index`) and answers to `search.index`. */
 export interface SearchIndexMessage {
@@ -35,6 +37,10 @@ export interface CompaniesModule extends StoreModule {
  * from an earlier run). Only listings of the universe are indexed: search
  * returns what this server can stream, in the universe's order.
  *
+ * When the universe changes while running (UNIVERSE_SOURCE=sec follows new
+ * listings and renames), the table is upserted again and re-indexed, checked
+ * every UNIVERSE_CHECK_MS.
+ *
  * Index builds run here, never on a gateway thread. Each build is a new
  * SharedArrayBuffer, posted complete to every gateway (push `search.index`),
  * which swaps its reference to it between two requests; gateways that
@@ -60,20 +66,48 @@ export function companiesModule(ctx: StoreContext): CompaniesModule {
     return publish(listed.map((r) => ({ ticker: r.ticker, name: r.name, exchange: r.exchange, sic: r.sic, sicDescription: r.industry })), 'companies table');
   };
 
-  const ready = (async () => {
-    const sources = ctx.config.companyProfiles.length > 0 ? ctx.config.companyProfiles : ctx.config.universeFile ? [ctx.config.universeFile] : [];
-    const profiles = await readCompanyProfiles(sources, ctx.log);
-    const records = ctx.universe.companies.map((c) => {
-      const p: CompanyProfile | undefined = profiles.get(c.symbol);
+  let profiles = new Map<string, CompanyProfile>();
+  const records = () =>
+    ctx.universe.companies.map((c) => {
+      const p = profiles.get(c.symbol);
       return { ticker: c.symbol, name: c.name, exchange: c.exchange || null, cik: p?.cik ?? null, sic: p?.sic ?? null, sicDescription: p?.sicDescription ?? null };
     });
-    publish(records, 'universe');
-    const seeded = await seedCompanies(ctx, records, () => stopping);
+  let seenVersion = ctx.universe.version;
+
+  const ready = (async () => {
+    const sources = ctx.config.companyProfiles.length > 0 ? ctx.config.companyProfiles : ctx.config.universeFile ? [ctx.config.universeFile] : [];
+    profiles = await readCompanyProfiles(sources, ctx.log);
+    seenVersion = ctx.universe.version;
+    const start = records();
+    publish(start, 'universe');
+    const seeded = await seedCompanies(ctx, start, () => stopping);
     if (stopping) return;
-    ctx.log.info({ companies: records.length, changed: seeded }, 'companies table seeded');
+    ctx.log.info({ companies: start.length, changed: seeded }, 'companies table seeded');
     await reindex();
   })();
   ready.catch((err: unknown) => ctx.log.error({ err }, 'seeding the companies table failed; search serves the universe'));
+
+  // The universe follows the SEC stream live (new listings, renames): once the
+  // start-up seeding is done, a changed universe version is written to the
+  // table and re-indexed, at most once per UNIVERSE_CHECK_MS however many
+  // changes arrived meanwhile.
+  let following: Promise<void> | undefined;
+  const follow = () => {
+    if (following || stopping || ctx.universe.version === seenVersion) return;
+    following = ready
+      .then(async () => {
+        seenVersion = ctx.universe.version;
+        const changed = await seedCompanies(ctx, records(), () => stopping);
+        if (!stopping) await reindex();
+        ctx.log.info({ changed, version: seenVersion }, 'companies follow the universe');
+      })
+      .catch((err: unknown) => {
+        seenVersion = -1; // retried at the next check
+        ctx.log.error({ err }, 'updating the companies from the universe failed; retrying');
+      })
+      .finally(() => (following = undefined));
+  };
+  const stopFollowing = ctx.clock.every(UNIVERSE_CHECK_MS, follow);
 
   return {
     name: 'companies',
@@ -83,7 +117,9 @@ export function companiesModule(ctx: StoreContext): CompaniesModule {
     /** Stops seeding after the batch in flight (the rest is seeded at the next start). */
     async stop() {
       stopping = true;
+      stopFollowing();
       await ready.catch(() => undefined);
+      await following;
     },
     handlers: {
       'search.index': async () => {

@@ -1,5 +1,7 @@
 import type { StoreContext, StoreModule } from './store-context.js';
 import { barsModule } from './bars.js';
+import { ingestRecordsModule } from './ingest-records.js';
+import { accountsModule } from './accounts.js';
 import { companiesModule } from './companies.js';
 
 /** Secrets only the store thread holds. */
@@ -13,6 +15,12 @@ export interface StoreSecrets {
  * Every domain module of the store thread, in start order. Each feature adds
  * itself here (one line) and nowhere else in the thread's plumbing.
  */
-export function storeModules(ctx: StoreContext, _secrets: StoreSecrets): StoreModule[] {
-  return [barsModule(ctx), companiesModule(ctx)];
+export function storeModules(ctx: StoreContext, secrets: StoreSecrets): StoreModule[] {
+  if (!secrets.signingKeyPem || !secrets.signingKeyId) throw new Error('the store needs the access-token signing key (StoreSecrets)');
+  return [
+    barsModule(ctx),
+    ingestRecordsModule(ctx),
+    accountsModule(ctx, { signingKeyPem: secrets.signingKeyPem, signingKeyId: secrets.signingKeyId }),
+    companiesModule(ctx),
+  ];
 }

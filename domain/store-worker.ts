@@ -1,5 +1,5 @@
 import { parentPort, workerData, type MessagePort } from 'node:worker_threads';
-import { ThreadState, systemClock, workerContext, type WorkerBaseData } from '../core/index.js';
+import { ThreadState, applyUniverse, systemClock, workerContext, type UniverseMessage, type WorkerBaseData } from '../core/index.js';
 import { serveRpc, type RpcHandler, type RpcPush } from '../core/rpc.js';
 import { migrateUp, openDatabase, pgliteDirOf } from '../core/store/database.js';
 import type { StoreContext, StoreModule } from './store-context.js';
@@ -14,6 +14,8 @@ export interface StoreWorkerData extends WorkerBaseData {
 export type StoreCommand =
   | { readonly type: 'attach-gateway'; readonly gateway: number; readonly port: MessagePort }
   | { readonly type: 'attach-shard'; readonly shard: number; readonly port: MessagePort }
+  | { readonly type: 'attach-ingest'; readonly port: MessagePort }
+  | UniverseMessage
   | { readonly type: 'stop' };
 
 /** Store → supervisor messages. */
@@ -23,6 +25,7 @@ const data = workerData as StoreWorkerData;
 const { config, log, universe, directory, status } = workerContext(data, 'store');
 const gateways = new Map<number, MessagePort>();
 const shards = new Map<number, MessagePort>();
+let ingestPort: MessagePort | undefined;
 const post = (e: StoreEvent): void => parentPort!.postMessage(e);
 
 let modules: StoreModule[] = [];
@@ -70,6 +73,14 @@ try {
         });
         for (const mod of modules) mod.onShardAttached?.(cmd.shard);
         break;
+      case 'attach-ingest':
+        ingestPort?.close();
+        ingestPort = cmd.port;
+        serveRpc(cmd.port, handlers, (err, method) => log.error({ err, method }, 'store RPC failed'));
+        break;
+      case 'universe':
+        applyUniverse({ universe, directory }, cmd);
+        break;
       case 'stop':
         void stop(store.close);
         break;
@@ -95,6 +106,7 @@ async function stop(close: () => Promise<void>): Promise<void> {
     }
   }
   for (const p of [...gateways.values(), ...shards.values()]) p.close();
+  ingestPort?.close();
   await close();
   status.set('store', ThreadState.down);
   log.info('store stopped');

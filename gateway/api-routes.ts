@@ -1,9 +1,11 @@
 import type { Config, Logger, Universe } from '../core/index.js';
-import { BourseError } from '../core/index.js';
+import type { PublicJwk } from '../core/auth/index.js';
 import type { RpcClient, RpcPush } from '../core/rpc.js';
 import { HttpApi, type Principal } from './http-api.js';
 import { openApiDocument } from './openapi.js';
 import { registerBarRoutes } from './bar-routes.js';
+import { documentMarketRoutes } from './market-docs.js';
+import { registerAuthRoutes } from './auth-routes.js';
 import { registerSearchRoutes } from './search-routes.js';
 import type { TemplatedApp } from './uws.js';
 
@@ -19,6 +21,8 @@ export interface ApiDeps {
   /** One hit against a rate limit. */
   readonly rateLimit: (key: string, limit: number, windowMs: number) => Promise<{ allowed: boolean; retryAfterMs: number }>;
   readonly version: string;
+  /** The access tokens' public key (JWKS). */
+  readonly authPublicKey: PublicJwk;
   /** Subscribes to the store thread's pushes (e.g. `search.index`). */
   readonly onStorePush?: (handler: (p: RpcPush) => void) => void;
 }
@@ -36,7 +40,9 @@ export function registerApi(app: TemplatedApp, d: ApiDeps): HttpApi {
     log: d.log,
   });
   // Feature routes (one line each).
+  documentMarketRoutes(api);
   registerBarRoutes(api, d.store);
+  registerAuthRoutes(api, { config: d.config, store: d.store, rateLimit: d.rateLimit, publicKey: d.authPublicKey });
   registerSearchRoutes(api, d.store, d.onStorePush);
 
   let doc: string | undefined;
@@ -46,8 +52,3 @@ export function registerApi(app: TemplatedApp, d: ApiDeps): HttpApi {
   });
   return api;
 }
-
-/** Until accounts are wired: every token is refused. */
-export const refuseTokens = async (): Promise<Principal> => {
-  throw new BourseError('unauthorized', 'accounts are not enabled on this server');
-};

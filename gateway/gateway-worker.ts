@@ -1,5 +1,5 @@
 import { parentPort, workerData, type MessagePort } from 'node:worker_threads';
-import { InterestTable, ThreadState, systemClock, workerContext, type AdminResponse, type QuarantineRequest, type WorkerBaseData } from '../core/index.js';
+import { InterestTable, ThreadState, applyUniverse, systemClock, workerContext, type AdminResponse, type QuarantineRequest, type ServerMessage, type UniverseMessage, type WorkerBaseData } from '../core/index.js';
 import { registerAdminRoutes } from './admin-routes.js';
 import { QuoteTable } from '../actors/quote-table.js';
 import { BatchGate } from './batch-gate.js';
@@ -9,7 +9,9 @@ import { registerRestRoutes } from './rest-routes.js';
 import { StreamHandler } from './stream-handler.js';
 import { Topics } from './topics.js';
 import { RpcClient, type RpcPush } from '../core/rpc.js';
-import { registerApi, refuseTokens } from './api-routes.js';
+import { registerApi } from './api-routes.js';
+import { TokenVerifier } from './token-verifier.js';
+import type { PublicJwk } from '../core/auth/index.js';
 import { inProcessRateLimit } from './in-process-rate-limit.js';
 import { closeApp, closeListenSocket, createApp, listenPort, type us_listen_socket } from './uws.js';
 
@@ -22,6 +24,8 @@ export interface GatewayWorkerData extends WorkerBaseData {
   readonly interest: SharedArrayBuffer;
   /** The server's version (OpenAPI document). */
   readonly version: string;
+  /** Public key access tokens are verified with (the private half stays in the store thread). */
+  readonly authPublicKey: PublicJwk;
 }
 
 /** Supervisor → gateway messages. */
@@ -32,7 +36,8 @@ export type GatewayCommand =
   | { readonly type: 'force-stop' }
   | { readonly type: 'fault' }
   | { readonly type: 'stats'; readonly id: number }
-  | { readonly type: 'quarantine-reply'; readonly id: number; readonly response: AdminResponse };
+  | { readonly type: 'quarantine-reply'; readonly id: number; readonly response: AdminResponse }
+  | UniverseMessage;
 
 /** Gateway → supervisor messages. */
 export type GatewayEvent =
@@ -44,16 +49,21 @@ export type GatewayEvent =
 const data = workerData as GatewayWorkerData;
 const name = `gateway-${data.gateway}`;
 const { config, log, universe, directory, status } = workerContext(data, name);
-const interest = new InterestTable(data.interest, config.gatewayThreads, universe.size);
+const interest = new InterestTable(data.interest, config.gatewayThreads, directory.layout.capacity);
 const reader = new QuoteReader(universe, directory, data.quoteTables.map((sab) => new QuoteTable(sab)));
 const topics = new Topics(universe);
 const app = createApp();
 const fanout = new Fanout(app, topics, systemClock);
-const stream = new StreamHandler({ config, universe, reader, fanout, topics, interest, gateway: data.gateway, clock: systemClock, log });
+const tokens = new TokenVerifier(data.authPublicKey, { issuer: config.authIssuer, clock: systemClock });
+const stream = new StreamHandler({ config, universe, reader, fanout, topics, interest, gateway: data.gateway, clock: systemClock, log, authenticate: (t) => tokens.verify(t) });
 const shards = new Map<number, MessagePort>();
 /** The store thread (database, accounts, dashboards, alerts): RPC out, pushes in. */
 const storePushHandlers: ((p: RpcPush) => void)[] = [];
 const store = new RpcClient({ onPush: (p) => storePushHandlers.forEach((h) => h(p)) });
+// `{push: 'to-investor', investorId, message}`: a server message for every open session of that investor.
+storePushHandlers.push((p) => {
+  if (p.push === 'to-investor' && typeof p.investorId === 'string' && typeof p.message === 'object' && p.message !== null) stream.deliverToInvestor(p.investorId, p.message as ServerMessage);
+});
 const gate = new BatchGate(config.flushMs, () => shards.size, (batches) => {
   for (const b of batches) fanout.onBatch(b);
   fanout.tick();
@@ -79,9 +89,10 @@ const api = registerApi(app, {
   universe,
   log,
   store,
-  authenticate: refuseTokens,
+  authenticate: (t) => tokens.verify(t),
   rateLimit: inProcessRateLimit(),
   version: data.version,
+  authPublicKey: data.authPublicKey,
   onStorePush: (h) => storePushHandlers.push(h),
 });
 registerRestRoutes(app, { universe, reader, status, clock: systemClock, thread: name, draining: () => draining });
@@ -107,6 +118,9 @@ parentPort!.on('message', (cmd: GatewayCommand) => {
       break;
     case 'attach-store':
       store.attach(cmd.port);
+      break;
+    case 'universe':
+      applyUniverse({ universe, directory }, cmd);
       break;
     case 'drain':
       drain();

@@ -213,7 +213,7 @@ const STATUS_TEXT: Record<number, string> = {
 function write(res: HttpResponse, r: ApiResult): void {
   res.cork(() => {
     res.writeStatus(`${r.status} ${STATUS_TEXT[r.status] ?? ''}`.trim());
-    res.writeHeader('cache-control', 'no-store');
+    if (!r.headers?.['cache-control']) res.writeHeader('cache-control', 'no-store');
     for (const [k, v] of Object.entries(r.headers ?? {})) res.writeHeader(k, v);
     if (r.status === 204 || r.body === undefined) {
       res.endWithoutBody();

@@ -22,7 +22,9 @@ import {
   type Universe,
   type WireFormat,
 } from '../core/index.js';
+import type { AccessPrincipal } from '../core/auth/index.js';
 import type { Fanout } from './fanout.js';
+import { InvestorSessions } from './investor-sessions.js';
 import type { QuoteReader } from './quote-reader.js';
 import type { Topics } from './topics.js';
 import { COMPRESSION_DISABLED, type HttpRequest, type HttpResponse, type WebSocket, type WebSocketBehavior } from './uws.js';
@@ -36,6 +38,10 @@ const KIND_OF: readonly [number, FrameKind][] = [
 ];
 /** Strikes (rejected or invalid frames) after which a connection is closed. */
 export const MAX_STRIKES = 20;
+/** Sub-protocol entry that carries an access token: `bourse.bearer.<accessToken>`. */
+export const BEARER_SUBPROTOCOL_PREFIX = 'bourse.bearer.';
+/** Ops a connection may queue while its `auth` is being verified. */
+const MAX_QUEUED_OPS = 64;
 
 interface Sub {
   channels: number;
@@ -55,6 +61,10 @@ export interface Conn {
   /** Over the soft backpressure limit: quote topics dropped until drained. */
   lagging: boolean;
   closed: boolean;
+  /** The investor this connection authenticated as (upgrade token or `auth` op); undefined = anonymous. */
+  principal: AccessPrincipal | undefined;
+  /** Ops that arrived while an `auth` op was being verified: handled, in order, once it is. */
+  queued: ClientMessage[] | undefined;
 }
 
 export interface StreamStats {
@@ -81,6 +91,8 @@ export interface StreamDeps {
   readonly gateway: number;
   readonly clock: Clock;
   readonly log: Logger;
+  /** Verifies an access token (throws BourseError `unauthorized` / `token_expired`). */
+  readonly authenticate: (token: string) => Promise<AccessPrincipal>;
 }
 
 /**
@@ -90,6 +102,8 @@ export interface StreamDeps {
  */
 export class StreamHandler {
   readonly sockets = new Set<WebSocket<Conn>>();
+  /** Authenticated sessions by investor (store pushes `to-investor` go through this). */
+  readonly investors = new InvestorSessions<WebSocket<Conn>>();
   readonly stats: StreamStats = {
     opened: 0,
     closed: 0,
@@ -128,6 +142,8 @@ export class StreamHandler {
       open: (ws) => {
         this.sockets.add(ws);
         this.stats.opened++;
+        const p = ws.getUserData().principal;
+        if (p) this.investors.add(p.investorId, ws);
       },
       message: (ws, message, isBinary) => this.#onMessage(ws, message, isBinary),
       drain: (ws) => this.#maybeRecover(ws),
@@ -150,9 +166,14 @@ export class StreamHandler {
    */
   sweep(): void {
     const { backpressureSoftBytes: soft, backpressureHardBytes: hard } = this.#d.config;
+    const now = this.#d.clock.now();
     for (const ws of this.sockets) {
       const conn = ws.getUserData();
       if (conn.closed) continue; // already ended by us; nothing more to decide until its close callback runs
+      if (conn.principal && conn.principal.expiresAt <= now) {
+        this.#close(ws, 'session_expired');
+        continue;
+      }
       const buffered = ws.getBufferedAmount();
       if (buffered > hard) {
         this.stats.slowConsumerCloses++;
@@ -182,20 +203,28 @@ export class StreamHandler {
   // ---- connection lifecycle ----
 
   #upgrade(res: HttpResponse, req: HttpRequest, context: unknown): void {
+    // Everything uWS gives only synchronously is read first.
     const offered = req.getHeader('sec-websocket-protocol');
     const key = req.getHeader('sec-websocket-key');
     const extensions = req.getHeader('sec-websocket-extensions');
+    const queryToken = req.getQuery('access_token') ?? '';
     if (this.#draining) {
       res.writeStatus('503 Service Unavailable').writeHeader('content-type', 'application/json').end(errorBody('not_ready', 'server is shutting down'));
       return;
     }
     let format: WireFormat = 'json';
     let protocol = '';
+    let headerToken = '';
     if (offered) {
-      const list = offered.split(',').map((s) => s.trim());
+      const list: string[] = [];
+      for (const p of offered.split(',')) {
+        const t = p.trim();
+        if (t.startsWith(BEARER_SUBPROTOCOL_PREFIX)) headerToken = t.slice(BEARER_SUBPROTOCOL_PREFIX.length);
+        else if (t) list.push(t);
+      }
       if (list.includes(SUBPROTOCOL_MSGPACK)) [format, protocol] = ['msgpack', SUBPROTOCOL_MSGPACK];
       else if (list.includes(SUBPROTOCOL_JSON)) protocol = SUBPROTOCOL_JSON;
-      else {
+      else if (list.length > 0) {
         this.#count('errorsByCode', 'unsupported_subprotocol');
         res
           .writeStatus('400 Bad Request')
@@ -215,8 +244,34 @@ export class StreamHandler {
       invalidStrikes: 0,
       lagging: false,
       closed: false,
+      principal: undefined,
+      queued: undefined,
     };
-    res.upgrade(conn, key, protocol, extensions, context as never);
+    const token = headerToken || queryToken;
+    if (!token) {
+      res.upgrade(conn, key, protocol, extensions, context as never);
+      return;
+    }
+    // A token is verified before the upgrade: a bad one is refused with 401 and its code.
+    let aborted = false;
+    res.onAborted(() => (aborted = true));
+    this.#d.authenticate(token).then(
+      (principal) => {
+        if (aborted) return;
+        if (this.#draining) {
+          res.cork(() => res.writeStatus('503 Service Unavailable').writeHeader('content-type', 'application/json').end(errorBody('not_ready', 'server is shutting down')));
+          return;
+        }
+        conn.principal = principal;
+        res.cork(() => res.upgrade(conn, key, protocol, extensions, context as never));
+      },
+      (err: unknown) => {
+        if (aborted) return;
+        const code: ErrorCode = hasRegistryCode(err) ? err.code : 'unauthorized';
+        this.#count('errorsByCode', code);
+        res.cork(() => res.writeStatus('401 Unauthorized').writeHeader('content-type', 'application/json').end(errorBody(code, (err as Error).message)));
+      },
+    );
   }
 
   #onClose(ws: WebSocket<Conn>, code: number): void {
@@ -225,6 +280,8 @@ export class StreamHandler {
     this.sockets.delete(ws);
     this.stats.closed++;
     this.#count('closesByCode', String(code));
+    if (conn.principal) this.investors.remove(conn.principal.investorId, ws);
+    conn.queued = undefined;
     // uWS drops a closed socket's topics itself; only our own bookkeeping is left.
     for (const [id, sub] of conn.subs) this.#account(conn, id, sub, -1);
     conn.subs.clear();
@@ -264,6 +321,16 @@ export class StreamHandler {
       return this.#reject(ws, err);
     }
     if (conn.invalidStrikes > 0) conn.invalidStrikes--;
+    if (conn.queued) {
+      // An auth is in flight: ops keep their order behind it.
+      if (conn.queued.length >= MAX_QUEUED_OPS) return this.#send(ws, [this.#error('rate_limited', `at most ${MAX_QUEUED_OPS} ops may wait for an auth`, msg)]);
+      conn.queued.push(msg);
+      return;
+    }
+    this.#dispatch(ws, conn, msg);
+  }
+
+  #dispatch(ws: WebSocket<Conn>, conn: Conn, msg: ClientMessage): void {
     try {
       this.#handle(ws, conn, msg);
     } catch (err) {
@@ -273,6 +340,10 @@ export class StreamHandler {
   }
 
   #handle(ws: WebSocket<Conn>, conn: Conn, msg: ClientMessage): void {
+    if (msg.op === 'auth') return this.#auth(ws, conn, msg.token, msg);
+    if (!conn.principal && !this.#d.config.anonymousStream && msg.op !== 'ping') {
+      return this.#reject(ws, new BourseError('unauthorized', 'this server streams to signed-in investors only: send {"op":"auth","token":"<accessToken>"} first'), msg);
+    }
     switch (msg.op) {
       case 'ping':
         return this.#send(ws, [{ type: 'pong', ts: this.#d.clock.now(), ...(msg.id !== undefined ? { id: msg.id } : {}) }]);
@@ -283,6 +354,64 @@ export class StreamHandler {
       case 'unsubscribe':
         return this.#unsubscribe(ws, conn, msg.symbols, msg.channels);
     }
+  }
+
+  /**
+   * Verifies `token` and makes it the connection's principal (first auth, or
+   * a renewal before the current token expires). A connection stays with the
+   * investor it first authenticated as. Ops arriving meanwhile wait in order.
+   */
+  #auth(ws: WebSocket<Conn>, conn: Conn, token: string, msg: ClientMessage): void {
+    conn.queued = [];
+    const finish = (reply: ServerMessage | undefined, err?: unknown) => {
+      const queued = conn.queued ?? [];
+      conn.queued = undefined;
+      if (conn.closed) return;
+      if (err !== undefined) this.#reject(ws, err, msg);
+      else if (reply) this.#send(ws, [reply]);
+      for (const m of queued) {
+        if (conn.closed) return;
+        const pending = conn.queued as ClientMessage[] | undefined; // set again if a queued op was another auth
+        if (pending) {
+          pending.push(m); // that auth owns the rest
+          continue;
+        }
+        this.#dispatch(ws, conn, m);
+      }
+    };
+    this.#d.authenticate(token).then(
+      (principal) => {
+        if (conn.closed) return finish(undefined);
+        const current = conn.principal;
+        if (current && current.investorId !== principal.investorId) {
+          return finish(undefined, new BourseError('unauthorized', 'a connection stays with the investor it authenticated as; open a new one'));
+        }
+        conn.principal = principal;
+        if (!current) this.investors.add(principal.investorId, ws);
+        const reply: ServerMessage = { type: 'authenticated', investorId: principal.investorId, expiresAt: principal.expiresAt, ...(msg.id !== undefined ? { id: msg.id } : {}) };
+        finish(reply);
+      },
+      (err: unknown) => finish(undefined, err),
+    );
+  }
+
+  /**
+   * Sends `message` to every open session of `investorId` on this thread, each
+   * in its own wire format (encoded once per format). Returns how many got it.
+   */
+  deliverToInvestor(investorId: string, message: ServerMessage): number {
+    const sessions = this.investors.of(investorId);
+    if (!sessions) return 0;
+    const frames: Partial<Record<WireFormat, Uint8Array | string>> = {};
+    let sent = 0;
+    for (const ws of sessions) {
+      const conn = ws.getUserData();
+      if (conn.closed) continue;
+      const frame = (frames[conn.format] ??= encodeFrame(conn.format, message));
+      ws.send(frame, conn.format === 'msgpack');
+      sent++;
+    }
+    return sent;
   }
 
   /**
@@ -391,11 +520,11 @@ export class StreamHandler {
 
   // ---- replies ----
 
-  #reject(ws: WebSocket<Conn>, err: unknown): void {
+  #reject(ws: WebSocket<Conn>, err: unknown, msg?: ClientMessage): void {
     const conn = ws.getUserData();
-    const code: ErrorCode = err instanceof BourseError || (typeof err === 'object' && err !== null && 'code' in err && (err as { code: string }).code in ERRORS) ? (err as BourseError).code : 'malformed_frame';
+    const code: ErrorCode = hasRegistryCode(err) ? err.code : 'malformed_frame';
     if (++conn.invalidStrikes >= MAX_STRIKES) return this.#close(ws, 'protocol_violation');
-    this.#send(ws, [this.#error(code, (err as Error).message)]);
+    this.#send(ws, [this.#error(code, (err as Error).message, msg)]);
   }
 
   #error(code: ErrorCode, message: string, msg?: ClientMessage, symbol?: string): ServerMessage {
@@ -428,6 +557,10 @@ export class StreamHandler {
   #count(field: 'closesByCode' | 'errorsByCode', key: string): void {
     this.stats[field][key] = (this.stats[field][key] ?? 0) + 1;
   }
+}
+
+function hasRegistryCode(err: unknown): err is { code: ErrorCode; message: string } {
+  return typeof err === 'object' && err !== null && typeof (err as { code?: unknown }).code === 'string' && Object.hasOwn(ERRORS, (err as { code: string }).code);
 }
 
 /** The JSON error shape of every HTTP answer: {"error":{"code","message"}}. */

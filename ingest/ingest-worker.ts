@@ -1,5 +1,6 @@
-import { parentPort, workerData } from 'node:worker_threads';
-import { ThreadState, systemClock, workerContext, type FeedSource, type WorkerBaseData } from '../core/index.js';
+import { parentPort, workerData, type MessagePort } from 'node:worker_threads';
+import { RpcClient } from '../core/rpc.js';
+import { ThreadState, applyUniverse, systemClock, workerContext, type FeedSource, type UniverseMessage, type WorkerBaseData } from '../core/index.js';
 import { TickRing } from '../actors/tick-ring.js';
 import { startJetStreamPipeline, type JetStreamPipeline } from './jetstream-pipeline.js';
 import { feedSettings } from './feed-settings.js';
@@ -18,12 +19,16 @@ export type IngestCommand =
   | { readonly type: 'inject'; readonly records: Float64Array; readonly count: number }
   | { readonly type: 'stop' }
   | { readonly type: 'fault' }
-  | { readonly type: 'quarantine'; readonly id: number; readonly request: QuarantineRequest };
+  | { readonly type: 'quarantine'; readonly id: number; readonly request: QuarantineRequest }
+  | { readonly type: 'attach-store'; readonly port: MessagePort }
+  | UniverseMessage;
 
 const data = workerData as IngestWorkerData;
 const { config, log, universe, directory, status } = workerContext(data, 'ingest');
 const rings = data.rings.map((sab) => new TickRing(sab));
 const router = new TickRouter(directory, rings, systemClock);
+/** The store thread (quarantine rows, consumer offsets); re-attached when it restarts. */
+const store = new RpcClient({ timeoutMs: 5000 });
 
 const feed: FeedSource | undefined = config.feed === 'none' ? undefined : createFeedSource(config.feed, feedSettings(config, universe, log));
 const stopBacklogTimer = systemClock.every(5, () => {
@@ -34,6 +39,12 @@ parentPort!.on('message', (cmd: IngestCommand) => {
   switch (cmd.type) {
     case 'inject':
       router.accept(cmd.records, cmd.count);
+      break;
+    case 'attach-store':
+      store.attach(cmd.port);
+      break;
+    case 'universe':
+      applyUniverse({ universe, directory }, cmd);
       break;
     case 'stop':
       void stop();
@@ -56,6 +67,7 @@ parentPort!.on('message', (cmd: IngestCommand) => {
 async function stop(): Promise<void> {
   await feed?.stop();
   await pipeline?.stop();
+  store.close();
   stopBacklogTimer();
   router.flushBacklog();
   status.set('ingest', ThreadState.down);
@@ -69,7 +81,7 @@ async function stop(): Promise<void> {
 // With NATS the feed publishes into MARKET and the durable consumer feeds the
 // router (acking what shards applied); without it the feed feeds the router.
 let pipeline: JetStreamPipeline | undefined;
-if (config.natsUrl) pipeline = await startJetStreamPipeline({ config, universe, directory, router, rings, status, log, name: `bourse-ingest-${process.pid}` });
+if (config.natsUrl) pipeline = await startJetStreamPipeline({ config, universe, directory, router, rings, status, log, name: `bourse-ingest-${process.pid}`, store });
 await feed?.start(pipeline ? pipeline.publisher : router);
 status.set('ingest', ThreadState.ready);
 log.info({ feed: feed?.name ?? 'none', rate: config.simRate, profile: config.simProfile, jetstream: Boolean(pipeline) }, 'ingest ready');

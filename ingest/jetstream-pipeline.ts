@@ -22,6 +22,9 @@ import {
   type QuarantineStore,
 } from './jetstream/index.js';
 import type { TickRouter } from './tick-router.js';
+import type { RpcClient } from '../core/rpc.js';
+import { MirroredQuarantineStore } from './jetstream/mirrored-quarantine-store.js';
+import { storeOffsets, storeQuarantineMirror } from './store-link.js';
 
 export interface JetStreamPipelineOptions {
   readonly config: Config;
@@ -34,6 +37,8 @@ export interface JetStreamPipelineOptions {
   readonly log: Logger;
   /** Name of this connection as the NATS server shows it. */
   readonly name: string;
+  /** The store thread: quarantine rows and the consumer's saved offset. Without it, neither is persisted. */
+  readonly store?: RpcClient;
 }
 
 /** The durable path: a feed publishes into MARKET; the consumer routes to shards and acks once applied. */
@@ -80,7 +85,8 @@ export async function startJetStreamPipeline(o: JetStreamPipelineOptions): Promi
   const streams = streamsConfig(config);
   const ensured = await ensureStreams(await nats.nc.jetstreamManager(), streams);
   log.info({ ensured, market: streams.market.name, quarantine: streams.quarantine.name }, 'JetStream streams ready');
-  const quarantine = await JetStreamQuarantineStore.create(nats.nc, { stream: streams.quarantine.name, prefix: streams.quarantine.prefix });
+  const primary = await JetStreamQuarantineStore.create(nats.nc, { stream: streams.quarantine.name, prefix: streams.quarantine.prefix });
+  const quarantine = o.store ? new MirroredQuarantineStore(primary, storeQuarantineMirror(o.store, streams.market.name), log) : primary;
   const consumer = new MarketConsumer({
     nc: nats.nc,
     stream: streams.market.name,
@@ -96,6 +102,7 @@ export async function startJetStreamPipeline(o: JetStreamPipelineOptions): Promi
     maxDeliver: config.natsMaxDeliver,
     batch: config.natsFetchBatch,
     maxUnacked: config.natsMaxUnacked,
+    offsets: o.store ? storeOffsets(o.store) : undefined,
   });
   await consumer.start();
   const publisher = new JetStreamPublisher({ nc: nats.nc, universe, prefix: streams.market.prefix, stream: streams.market.name, clock: systemClock });

@@ -61,8 +61,7 @@ export class TickRouter implements TickSink {
 
   accept(records: Float64Array, count: number): void {
     const arrival = this.#clock.now();
-    const { shardOf } = this.#directory;
-    const n = shardOf.length;
+    const { shardOf, size: n } = this.#directory;
     for (let i = 0; i < count; i++) {
       const o = i * TICK_FIELDS;
       const id = records[o + TickField.symbol];

@@ -31,6 +31,9 @@ export function parseClientMessage(v: unknown, limits: ParseLimits = DEFAULT_PAR
       return { op: 'resume', seqs: parseSeqs(m.seqs, limits), channels: parseChannels(m.channels, ['quotes']), throttle: parseThrottle(m.throttle, limits), ...id };
     case 'ping':
       return { op: 'ping', ...id };
+    case 'auth':
+      if (typeof m.token !== 'string' || m.token.length === 0 || m.token.length > 4096) throw new BourseError('invalid_argument', '"token" must be an access token (a non-empty string)');
+      return { op: 'auth', token: m.token, ...id };
     case undefined:
       throw new BourseError('unknown_op', 'message has no "op"');
     default:

@@ -40,7 +40,14 @@ export interface PingOp {
   readonly op: 'ping';
   readonly id?: string | number;
 }
-export type ClientMessage = SubscribeOp | UnsubscribeOp | ResumeOp | PingOp;
+/** Authenticates the connection (or renews its token before it expires). */
+export interface AuthOp {
+  readonly op: 'auth';
+  /** An access token (POST /v1/auth/login). */
+  readonly token: string;
+  readonly id?: string | number;
+}
+export type ClientMessage = SubscribeOp | UnsubscribeOp | ResumeOp | PingOp | AuthOp;
 
 // ---- server → client ----
 
@@ -121,7 +128,37 @@ export interface PongMessage {
   readonly ts: number;
   readonly id?: string | number;
 }
-export type ServerMessage = QuoteMessage | SnapshotMessage | TradesMessage | BarMessage | ErrorMessage | PongMessage;
+/** The answer to a successful `auth` op. */
+export interface AuthenticatedMessage {
+  readonly type: 'authenticated';
+  readonly investorId: string;
+  /** When the token stops being valid (send `auth` with a fresh one before), ms since the epoch. */
+  readonly expiresAt: number;
+  readonly id?: string | number;
+}
+/** One dashboard as REST serves it (GET /v1/dashboards). */
+export interface DashboardView {
+  readonly id: string;
+  readonly name: string;
+  readonly position: number;
+  readonly symbols: readonly string[];
+  readonly createdAt: string;
+  readonly updatedAt: string;
+}
+/**
+ * An investor's dashboards changed (through any session or REST call): sent
+ * to every open session of that investor. `created`/`updated` carry the whole
+ * dashboard; `deleted` its id; `reordered` every dashboard id in the new order.
+ */
+export interface DashboardsMessage {
+  readonly type: 'dashboards';
+  readonly change: 'created' | 'updated' | 'deleted' | 'reordered';
+  readonly id?: string;
+  readonly dashboard?: DashboardView;
+  readonly order?: readonly string[];
+  readonly ts: number;
+}
+export type ServerMessage = QuoteMessage | SnapshotMessage | TradesMessage | BarMessage | ErrorMessage | PongMessage | AuthenticatedMessage | DashboardsMessage;
 
 // ---- builders from a quote record (shared by the shard's stream and the gateway's snapshots) ----
 

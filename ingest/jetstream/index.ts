@@ -6,3 +6,5 @@ export * from './market-stream.js';
 export * from './nats-connection.js';
 export * from './quarantine.js';
 export * from './tick-codec.js';
+export * from './offset-store.js';
+export * from './mirrored-quarantine-store.js';

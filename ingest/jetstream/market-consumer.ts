@@ -7,6 +7,7 @@ import type { Universe } from '../../core/universe.js';
 import type { AppliedTracker } from './applied-tracker.js';
 import { apiErrCode } from './market-stream.js';
 import { PendingAcks, type PendingAck } from './pending-acks.js';
+import type { OffsetStore } from './offset-store.js';
 import type { QuarantineReason, QuarantineStore } from './quarantine.js';
 import { decodeTick } from './tick-codec.js';
 
@@ -85,6 +86,14 @@ export interface MarketConsumerOptions {
   readonly ackIntervalMs?: number;
   /** Where a newly created durable starts: every retained tick, or only new ones. Default 'all'. */
   readonly deliverFrom?: 'all' | 'new';
+  /**
+   * Where the ack floor is saved outside NATS. A durable created when an
+   * offset is saved (it was deleted, or the server lost its state) starts
+   * after that offset instead of at `deliverFrom`.
+   */
+  readonly offsets?: OffsetStore;
+  /** How often the ack floor is saved. Default 5000 ms. */
+  readonly offsetIntervalMs?: number;
 }
 
 export interface MarketConsumerStats {
@@ -127,7 +136,7 @@ export class MarketConsumer {
     sinkErrors: 0,
     positionMismatches: 0,
   };
-  readonly #o: Required<Omit<MarketConsumerOptions, 'log'>> & Pick<MarketConsumerOptions, 'log'>;
+  readonly #o: Required<Omit<MarketConsumerOptions, 'log' | 'offsets'>> & Pick<MarketConsumerOptions, 'log' | 'offsets'>;
   readonly #pending: PendingAcks;
   readonly #batchRecords: Float64Array;
   readonly #batchMsgs: JsMsg[] = [];
@@ -139,6 +148,8 @@ export class MarketConsumer {
   #loop: Promise<void> | undefined;
   #running = false;
   #stopAckTimer: (() => void) | undefined;
+  #stopOffsetTimer: (() => void) | undefined;
+  #savedOffset = 0;
   #expectedDseq = 0;
   #holdUntil = 0;
   #wake: (() => void) | undefined;
@@ -153,6 +164,7 @@ export class MarketConsumer {
       maxUnacked: 16_384,
       ackIntervalMs: 5,
       deliverFrom: 'all',
+      offsetIntervalMs: 5000,
       heartbeatMs: Math.floor(fetchExpiresMs / 2),
       ...opts,
       fetchExpiresMs,
@@ -191,13 +203,15 @@ export class MarketConsumer {
   async start(): Promise<void> {
     if (this.#loop) return;
     const jsm = await this.#o.nc.jetstreamManager();
-    await ensureMarketConsumer(jsm, this.#o);
+    await ensureMarketConsumer(jsm, this.#o, await this.#resumePoint(jsm));
     const info = await jsm.consumers.info(this.#o.stream, this.#o.durable);
+    this.#savedOffset = info.ack_floor.stream_seq;
     this.#expectedDseq = info.delivered.consumer_seq + 1;
     if (info.num_ack_pending > 0) this.#hold(`${info.num_ack_pending} messages delivered before this start are unacked`);
     this.#consumer = await this.#o.nc.jetstream().consumers.get(this.#o.stream, this.#o.durable);
     this.#running = true;
     this.#stopAckTimer = this.#o.clock.every(this.#o.ackIntervalMs, () => this.#sweep());
+    if (this.#o.offsets) this.#stopOffsetTimer = this.#o.clock.every(this.#o.offsetIntervalMs, () => void this.#saveOffset());
     this.#loop = this.#run();
   }
 
@@ -226,11 +240,53 @@ export class MarketConsumer {
       while (this.unacked > 0 && this.#o.clock.now() < end) await this.#sleep(Math.min(this.#o.ackIntervalMs, end - this.#o.clock.now()), true);
     }
     this.#stopAckTimer?.();
+    this.#stopOffsetTimer?.();
     this.#sweep();
     await Promise.allSettled([...this.#quarantining]);
     this.#pending.clear();
     this.#loop = undefined;
-    if (!this.#o.nc.isClosed()) await this.#o.nc.flush().catch(() => {});
+    if (!this.#o.nc.isClosed()) {
+      await this.#o.nc.flush().catch(() => {});
+      await this.#saveOffset();
+    }
+  }
+
+  /**
+   * The stream sequence a durable created now should start at: one past the
+   * saved ack floor, unless nothing is saved or the stream no longer reaches
+   * it (recreated: its sequences restarted), in which case `deliverFrom` holds.
+   */
+  async #resumePoint(jsm: JetStreamManager): Promise<number | undefined> {
+    const o = this.#o;
+    if (!o.offsets) return undefined;
+    try {
+      const saved = await o.offsets.load(o.durable, o.stream);
+      if (saved === undefined || saved <= 0) return undefined;
+      const { state } = await jsm.streams.info(o.stream);
+      if (saved > state.last_seq) {
+        o.log?.warn({ saved, last: state.last_seq }, 'market consumer: saved offset is past the end of the stream (recreated?); ignored');
+        return undefined;
+      }
+      return saved + 1;
+    } catch (err) {
+      o.log?.warn({ err: (err as Error).message }, 'market consumer: saved offset unavailable');
+      return undefined;
+    }
+  }
+
+  /** Saves the durable's ack floor if it moved. Failures are retried at the next interval. */
+  async #saveOffset(): Promise<void> {
+    const o = this.#o;
+    if (!o.offsets || o.nc.isClosed()) return;
+    try {
+      const jsm = await o.nc.jetstreamManager();
+      const floor = (await jsm.consumers.info(o.stream, o.durable)).ack_floor.stream_seq;
+      if (floor <= this.#savedOffset) return;
+      await o.offsets.save(o.durable, o.stream, floor);
+      this.#savedOffset = floor;
+    } catch (err) {
+      o.log?.warn({ err: (err as Error).message }, 'market consumer: saving the offset failed; will retry');
+    }
   }
 
   async #run(): Promise<void> {
@@ -283,7 +339,8 @@ export class MarketConsumer {
 
   async #recreate(): Promise<void> {
     const jsm = await this.#o.nc.jetstreamManager();
-    await ensureMarketConsumer(jsm, this.#o);
+    const created = await ensureMarketConsumer(jsm, this.#o, await this.#resumePoint(jsm));
+    if (created === 'created') this.#o.log?.warn({ durable: this.#o.durable }, 'market consumer: durable was gone; recreated from the saved offset');
     this.#consumer = await this.#o.nc.jetstream().consumers.get(this.#o.stream, this.#o.durable);
     this.#expectedDseq = 0;
   }
@@ -449,6 +506,8 @@ function tryAck(m: JsMsg, kind: 'ack' | 'term' | 'nak', nakDelayMs?: number): bo
 export async function ensureMarketConsumer(
   jsm: JetStreamManager,
   o: Pick<MarketConsumerOptions, 'stream' | 'durable'> & Required<Pick<MarketConsumerOptions, 'ackWaitMs' | 'maxDeliver' | 'maxUnacked' | 'deliverFrom'>>,
+  /** Stream sequence a newly created durable starts at (overrides deliverFrom). */
+  startSeq?: number,
 ): Promise<'created' | 'updated' | 'unchanged'> {
   const want: Partial<ConsumerConfig> = {
     durable_name: o.durable,
@@ -464,7 +523,9 @@ export async function ensureMarketConsumer(
     have = await jsm.consumers.info(o.stream, o.durable);
   } catch (err) {
     if (apiErrCode(err) !== CONSUMER_NOT_FOUND) throw err;
-    await jsm.consumers.add(o.stream, { ...want, deliver_policy: o.deliverFrom === 'new' ? DeliverPolicy.New : DeliverPolicy.All });
+    const start: Partial<ConsumerConfig> =
+      startSeq !== undefined ? { deliver_policy: DeliverPolicy.StartSequence, opt_start_seq: startSeq } : { deliver_policy: o.deliverFrom === 'new' ? DeliverPolicy.New : DeliverPolicy.All };
+    await jsm.consumers.add(o.stream, { ...want, ...start });
     return 'created';
   }
   const c = have.config;

@@ -41,6 +41,8 @@ export interface CompanyDirectoryConsumerOptions {
   /** How long one fetch waits. Default 2000 ms. */
   readonly fetchExpiresMs?: number;
   readonly clock?: Pick<Clock, 'after'>;
+  /** Let the NATS server delete the durable after this long without a fetch (a per-process follower). Default: never. */
+  readonly inactiveThresholdMs?: number;
   readonly log?: Pick<Logger, 'warn' | 'error'>;
 }
 
@@ -76,7 +78,7 @@ export class CompanyDirectoryConsumer {
   };
   /** The last few invalid events, oldest first. */
   readonly rejected: RejectedEvent[] = [];
-  readonly #o: Required<Omit<CompanyDirectoryConsumerOptions, 'log'>> & Pick<CompanyDirectoryConsumerOptions, 'log'>;
+  readonly #o: Required<Omit<CompanyDirectoryConsumerOptions, 'log' | 'inactiveThresholdMs'>> & Pick<CompanyDirectoryConsumerOptions, 'log' | 'inactiveThresholdMs'>;
   /** Stream sequence of the last applied event per CIK. */
   readonly #appliedSeq = new Map<number, number>();
   #consumer: Consumer | undefined;
@@ -230,6 +232,7 @@ export class CompanyDirectoryConsumer {
       replay_policy: ReplayPolicy.Instant,
       filter_subject: companyUpsertFilter(o.stream.prefix),
       max_ack_pending: Math.max(1000, o.batch * 4),
+      ...(o.inactiveThresholdMs ? { inactive_threshold: nanos(o.inactiveThresholdMs) } : {}),
     });
     return { pending: info.num_pending };
   }

@@ -1,17 +1,21 @@
 import { loadConfig, createLogger, TICK_FIELDS, writeTick, TickKind, type Tick } from '../../core/index.js';
 import { startServer, type ServerHandle } from '../../cli/supervisor.js';
 import { emptyPostgresDatabase } from './db.js';
+import { testSigningKeyPem } from './store-context.js';
 
 /**
  * Starts a real Bourse (all threads) in this process on 127.0.0.1:0.
  * Defaults suit deterministic tests: no feed (ticks are injected), 2 gateways,
  * 2 shards, silent logs, and a fresh Postgres database of its own (dropped by
- * stop()) unless `env` names DATABASE_URL or a DATA_DIR (PGlite there).
+ * stop()) unless `env` names DATABASE_URL or a DATA_DIR (PGlite there); one
+ * test signing key per process and PASSWORD_HASH_COST=10 (fast hashes).
  * Always stop() it (t.after / finally).
  */
 export async function startTestServer(env: Record<string, string> = {}): Promise<ServerHandle> {
   const db = env.DATABASE_URL === undefined && env.DATA_DIR === undefined ? await emptyPostgresDatabase() : undefined;
-  const config = loadConfig({ HOST: '127.0.0.1', PORT: '0', FEED: 'none', GATEWAY_THREADS: '2', SHARDS: '2', LOG_LEVEL: 'silent', UNIVERSE_SIZE: '200', ...(db ? { DATABASE_URL: db.url } : {}), ...env });
+  // A shared test signing key (unless the test brings a DATA_DIR, where one is generated) and cheap password hashes.
+  const auth = env.DATA_DIR === undefined ? { AUTH_PRIVATE_KEY: testSigningKeyPem() } : {};
+  const config = loadConfig({ HOST: '127.0.0.1', PORT: '0', FEED: 'none', GATEWAY_THREADS: '2', SHARDS: '2', LOG_LEVEL: 'silent', UNIVERSE_SIZE: '200', PASSWORD_HASH_COST: '10', ...auth, ...(db ? { DATABASE_URL: db.url } : {}), ...env });
   let server: ServerHandle;
   try {
     server = await startServer(config, createLogger(config.logLevel, { thread: 'test-main' }));
@@ -59,9 +63,9 @@ export function injectTrades(server: ServerHandle, symbols: string[], price: num
 export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 /** Polls `cond` until true or `ms` elapse. */
-export async function until(cond: () => boolean, ms = 5000, what = 'condition'): Promise<void> {
+export async function until(cond: () => boolean | Promise<boolean>, ms = 5000, what = 'condition'): Promise<void> {
   const end = Date.now() + ms;
-  while (!cond()) {
+  while (!(await cond())) {
     if (Date.now() > end) throw new Error(`timed out after ${ms} ms waiting for ${what}`);
     await sleep(10);
   }

@@ -20,9 +20,10 @@ export class TestClient {
   readonly closed: Promise<Closed>;
   #waiters: { pred: (m: ServerMessage) => boolean; resolve: (m: ServerMessage) => void }[] = [];
 
-  constructor(port: number, format: WireFormat = 'json', protocols?: string[]) {
+  /** `query` is appended to the URL (e.g. `access_token=…`). */
+  constructor(port: number, format: WireFormat = 'json', protocols?: string[], query?: string) {
     this.format = format;
-    this.ws = new WebSocket(`ws://127.0.0.1:${port}/v1/stream`, protocols ?? [`bourse.v1.${format}`]);
+    this.ws = new WebSocket(`ws://127.0.0.1:${port}/v1/stream${query ? `?${query}` : ''}`, protocols ?? [`bourse.v1.${format}`]);
     this.opened = new Promise((resolve, reject) => {
       this.ws.once('open', () => resolve());
       this.ws.once('unexpected-response', (_req, res) => reject(Object.assign(new Error(`upgrade refused: ${res.statusCode}`), { statusCode: res.statusCode, res })));

@@ -5,7 +5,7 @@ import type { RpcPush } from '../../core/rpc.js';
 import { SearchIndex } from '../../core/search/search-index.js';
 import { parseQuery } from '../../core/search/search-text.js';
 import { readCompanyTickersFile } from '../../ingest/sec/company-tickers-file.js';
-import { companiesModule, seedCompanies, type SearchIndexMessage } from '../../domain/companies.js';
+import { UNIVERSE_CHECK_MS, companiesModule, seedCompanies, type SearchIndexMessage } from '../../domain/companies.js';
 import type { StoreContext } from '../../domain/store-context.js';
 import { BACKENDS, testDatabase, type TestDatabase } from '../helpers/db.js';
 
@@ -77,6 +77,35 @@ for (const kind of BACKENDS) {
     }
   });
 }
+
+test('a universe that grows or renames while running reaches the table and the index', async () => {
+  const t = await testDatabase('postgres');
+  try {
+    const pushes: RpcPush[] = [];
+    const ctx = context(t, {}, pushes);
+    const universe = new Universe(ctx.universe.companies.slice(0, 20));
+    const clock = new ManualClock(1_700_000_000_000);
+    const m = companiesModule({ ...ctx, universe, clock });
+    await m.ready;
+    const before = pushes.length;
+    clock.advance(UNIVERSE_CHECK_MS);
+    await new Promise((r) => setTimeout(r, 50));
+    assert.equal(pushes.length, before, 'no change, no rebuild');
+
+    universe.extend([{ symbol: 'NEWCO', name: 'Newly Listed Widgets Inc.', exchange: 'NYSE' }, { ...universe.companies[0], name: 'Renamed Giant Corp' }]);
+    clock.advance(UNIVERSE_CHECK_MS);
+    for (let i = 0; i < 200 && pushes.length === before; i++) await new Promise((r) => setTimeout(r, 20));
+    const ix = new SearchIndex((pushes.at(-1) as unknown as SearchIndexMessage).index);
+    assert.equal(ix.size, 21);
+    assert.deepEqual(ix.search(parseQuery('widgets')!, { limit: 5 }).hits.map((h) => [h.ticker, h.exchange]), [['NEWCO', 'NYSE']]);
+    assert.equal(ix.search(parseQuery('renamed giant')!, { limit: 1 }).hits[0]?.ticker, universe.companies[0].symbol);
+    const row = await t.db.selectFrom('companies').select(['name']).where('ticker', '=', universe.companies[0].symbol).executeTakeFirstOrThrow();
+    assert.equal(row.name, 'Renamed Giant Corp');
+    await m.stop!();
+  } finally {
+    await t.drop();
+  }
+});
 
 test('search.index before any build answers search_unavailable; an unreadable profile path still seeds the directory', async () => {
   const t = await testDatabase('pglite');
