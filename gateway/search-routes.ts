@@ -43,10 +43,15 @@ export class SearchIndexHolder {
     return this.#index;
   }
 
-  /** Takes `m` unless the index held is newer. */
-  offer(m: SearchIndexMessage): void {
-    if (this.#index && this.#index.builtAt > m.builtAt) return;
-    this.#index = new SearchIndex(m.index);
+  /** Takes `m` unless the index held is newer; returns false (keeping the current one) for a buffer that is not a valid index. */
+  offer(m: SearchIndexMessage): boolean {
+    if (this.#index && this.#index.builtAt > m.builtAt) return true;
+    try {
+      this.#index = new SearchIndex(m.index);
+      return true;
+    } catch {
+      return false;
+    }
   }
 
   async get(): Promise<SearchIndex> {
@@ -54,7 +59,7 @@ export class SearchIndexHolder {
     this.#fetching ??= this.#store
       .call<SearchIndexMessage>('search.index', {})
       .then((m) => {
-        this.offer(m);
+        if (!this.offer(m)) throw new BourseError('internal', 'the store sent an unreadable search index');
         return this.#index!;
       })
       .catch((err: unknown) => {

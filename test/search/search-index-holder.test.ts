@@ -34,6 +34,9 @@ test('a gateway without an index asks the store once, however many requests wait
     holder.offer(build(150, ['CCC']));
     assert.equal(holder.index!.builtAt, 200, 'an older build arriving late does not replace a newer one');
     assert.equal(await holder.get(), holder.index);
+    assert.equal(holder.offer({ index: new SharedArrayBuffer(16), builtAt: 999 }), false, 'not an index: refused, nothing thrown');
+    assert.equal(holder.offer({ index: 'junk' as unknown as SharedArrayBuffer, builtAt: 999 }), false);
+    assert.equal(holder.index!.builtAt, 200);
     assert.equal(asked, 1);
   } finally {
     store.close();
