@@ -11,6 +11,16 @@ export interface SearchCompany {
   readonly sicDescription: string | null;
 }
 
+export interface BuildOptions {
+  /** Runs longer than this many postings get a best-entries list (N_TICKER_TOP / N_WORD_TOP). */
+  readonly topMinRun?: number;
+  /** Entries per list; at least the largest page (50) + 1, plus room for entries a query skips. */
+  readonly topSize?: number;
+}
+
+export const DEFAULT_TOP_MIN_RUN = 256;
+export const DEFAULT_TOP_SIZE = 96;
+
 export interface BuildStats {
   readonly entries: number;
   readonly nodes: number;
@@ -27,7 +37,7 @@ export interface BuildStats {
  * is complete before anyone else can see it. See search-layout.ts for the
  * layout.
  */
-export function buildSearchIndex(companies: readonly SearchCompany[], builtAt: number): { buffer: SharedArrayBuffer; stats: BuildStats } {
+export function buildSearchIndex(companies: readonly SearchCompany[], builtAt: number, opts: BuildOptions = {}): { buffer: SharedArrayBuffer; stats: BuildStats } {
   const started = performance.now();
   const strings = new StringTable();
   const exchanges = new Map<string, number>();
@@ -64,6 +74,7 @@ export function buildSearchIndex(companies: readonly SearchCompany[], builtAt: n
     const joined = words.join(' ');
     entries[e + L.E_WORDS_OFF] = strings.add(joined);
     entries[e + L.E_WORDS_LEN] = joined.length;
+    entries[e + L.E_TICKER_KEY_OFF] = strings.add(tkey);
     entries[e + L.E_TICKER_KEY_LEN] = tkey.length;
   }
 
@@ -73,6 +84,7 @@ export function buildSearchIndex(companies: readonly SearchCompany[], builtAt: n
   tree.insertBalanced(keys, 0, keys.length);
   const tickerPostings = tree.lay(keys, tickerLists, L.N_TICKER_FROM);
   const wordPostings = tree.lay(keys, wordLists, L.N_WORD_FROM);
+  const tops = tree.tops(tickerPostings, wordPostings, opts.topMinRun ?? DEFAULT_TOP_MIN_RUN, opts.topSize ?? DEFAULT_TOP_SIZE);
 
   const exchangeTable = new Int32Array(exchanges.size * 2);
   for (const [name, x] of exchanges) {
@@ -92,6 +104,7 @@ export function buildSearchIndex(companies: readonly SearchCompany[], builtAt: n
   const entriesOff = place(entries.byteLength);
   const tickersOff = place(tickerPostings.byteLength);
   const wordsOff = place(wordPostings.byteLength);
+  const topsOff = place(tops.byteLength);
   const exchangesOff = place(exchangeTable.byteLength);
   const stringsOff = place(strings.units * 2);
   const buffer = new SharedArrayBuffer(Math.ceil(at / 8) * 8);
@@ -100,6 +113,7 @@ export function buildSearchIndex(companies: readonly SearchCompany[], builtAt: n
   new Int32Array(buffer, entriesOff, entries.length).set(entries);
   new Int32Array(buffer, tickersOff, tickerPostings.length).set(tickerPostings);
   new Int32Array(buffer, wordsOff, wordPostings.length).set(wordPostings);
+  new Int32Array(buffer, topsOff, tops.length).set(tops);
   new Int32Array(buffer, exchangesOff, exchangeTable.length).set(exchangeTable);
   strings.writeTo(new Uint16Array(buffer, stringsOff, strings.units));
 
@@ -119,6 +133,8 @@ export function buildSearchIndex(companies: readonly SearchCompany[], builtAt: n
   h[L.H_EXCHANGES_OFFSET] = exchangesOff;
   h[L.H_STRINGS_OFFSET] = stringsOff;
   h[L.H_ROOT] = nodes.length > 0 ? 0 : -1;
+  h[L.H_TOPS_OFFSET] = topsOff;
+  h[L.H_TOP_WORDS] = tops.length;
   new Float64Array(buffer, L.HEADER_BUILT_AT_BYTE, 1)[0] = builtAt;
 
   const stats = { entries: companies.length, nodes: nodes.length / L.NODE_STRIDE, tickerPostings: tickerPostings.length, wordPostings: wordPostings.length, bytes: buffer.byteLength, ms: performance.now() - started };
@@ -173,7 +189,7 @@ class TreeBuilder {
 
   #newNode(ch: number): number {
     const id = this.#n.length / L.NODE_STRIDE;
-    this.#n.push(ch, -1, -1, -1, -1, -1, -1, -1);
+    this.#n.push(ch, -1, -1, -1, -1, -1, -1, -1, -1, -1);
     return id;
   }
 
@@ -196,6 +212,29 @@ class TreeBuilder {
       }
       node = next;
     }
+  }
+
+  /**
+   * For every node whose ticker or word run is longer than `minRun`, the
+   * `size` smallest distinct entry ids of the run, as [count, complete, ids…]
+   * lists in one Int32 array; the node's N_TICKER_TOP / N_WORD_TOP get the
+   * list's offset. Call after lay().
+   */
+  tops(tickers: Int32Array, words: Int32Array, minRun: number, size: number): Int32Array {
+    const out: number[] = [];
+    const n = this.#n;
+    for (let base = 0; base < n.length; base += L.NODE_STRIDE) {
+      for (const [from, top, postings] of [[L.N_TICKER_FROM, L.N_TICKER_TOP, tickers], [L.N_WORD_FROM, L.N_WORD_TOP, words]] as const) {
+        const a = n[base + from];
+        const b = n[base + from + 1];
+        if (b - a <= minRun) continue;
+        const distinct = [...new Set(postings.subarray(a, b))].sort((x, y) => x - y);
+        const ids = distinct.slice(0, size);
+        n[base + top] = out.length;
+        out.push(ids.length, ids.length === distinct.length ? 1 : 0, ...ids);
+      }
+    }
+    return Int32Array.from(out);
   }
 
   /**

@@ -47,9 +47,11 @@ export interface SearchResult {
  * so one instance must not be used by two threads (each thread makes its own;
  * it costs 4 bytes per entry).
  *
- * A query walks the tree to the node of the prefix, then scans the runs of
+ * A query walks the tree to the node of the prefix, then reads the runs of
  * postings below it, keeping the `limit + 1` best (tier, ordinal) past the
- * cursor in a small sorted array: O(|prefix| + log(keys) + run length).
+ * cursor in a small sorted array: O(|prefix| + log(keys) + run length), and
+ * for long runs usually O(|prefix| + log(keys) + limit) through the node's
+ * best-entries list.
  */
 export class SearchIndex {
   readonly buffer: SharedArrayBuffer;
@@ -59,6 +61,7 @@ export class SearchIndex {
   readonly #entries: Int32Array;
   readonly #tickers: Int32Array;
   readonly #words: Int32Array;
+  readonly #tops: Int32Array;
   readonly #strings: Uint16Array;
   readonly #exchangeNames: readonly string[];
   readonly #exchangeIds: ReadonlyMap<string, number>;
@@ -77,6 +80,7 @@ export class SearchIndex {
     this.#entries = new Int32Array(buffer, h[L.H_ENTRIES_OFFSET], this.size * L.ENTRY_STRIDE);
     this.#tickers = new Int32Array(buffer, h[L.H_TICKERS_OFFSET], h[L.H_TICKER_POSTINGS]);
     this.#words = new Int32Array(buffer, h[L.H_WORDS_OFFSET], h[L.H_WORD_POSTINGS]);
+    this.#tops = new Int32Array(buffer, h[L.H_TOPS_OFFSET], h[L.H_TOP_WORDS]);
     this.#strings = new Uint16Array(buffer, h[L.H_STRINGS_OFFSET], h[L.H_STRING_UNITS]);
     const ex = new Int32Array(buffer, h[L.H_EXCHANGES_OFFSET], h[L.H_EXCHANGE_COUNT] * 2);
     const names: string[] = [];
@@ -99,7 +103,7 @@ export class SearchIndex {
 
   search(q: ParsedQuery, o: SearchOptions): SearchResult {
     const want = o.limit + 1;
-    const best = new Collector(want);
+    const best = new Collector();
     let exchange = -2; // -2: no filter
     if (o.exchange !== undefined) {
       exchange = this.#exchangeIds.get(o.exchange.toLowerCase()) ?? -3;
@@ -108,61 +112,100 @@ export class SearchIndex {
     const sic = o.sic ?? -2;
     const afterTier = o.after?.tier ?? -1;
     const afterOrd = o.after?.ordinal ?? -1;
-    const stamp = this.#nextStamp();
-    const seen = this.#seen;
     const E = this.#entries;
+    const N = this.#nodes;
     const pass = (e: number): boolean => (exchange === -2 || E[e * L.ENTRY_STRIDE + L.E_EXCHANGE] === exchange) && (sic === -2 || E[e * L.ENTRY_STRIDE + L.E_SIC] === sic);
+    const after = (tier: Tier, e: number): boolean => tier > afterTier || (tier === afterTier && e > afterOrd);
     const results: { e: number; tier: Tier }[] = [];
     const take = (tier: Tier) => {
       for (const e of best.drain()) results.push({ e, tier });
     };
 
-    // Tiers 0 and 1: the ticker run of the whole query. Every entry in it is
-    // marked seen (even when the cursor is past these tiers) so tier 2 does not repeat it.
-    if (q.ticker !== undefined) {
-      const node = this.#find(q.ticker);
+    // Tiers 0 and 1: the ticker run of the whole query; exact keys sort first in it.
+    const ticker = q.ticker;
+    if (ticker !== undefined) {
+      const node = this.#find(ticker);
       if (node !== -1) {
-        const from = this.#nodes[node * L.NODE_STRIDE + L.N_TICKER_FROM];
-        const to = this.#nodes[node * L.NODE_STRIDE + L.N_TICKER_TO];
-        for (const tier of [Tier.exactTicker, Tier.tickerPrefix] as const) {
+        const from = N[node * L.NODE_STRIDE + L.N_TICKER_FROM];
+        const to = N[node * L.NODE_STRIDE + L.N_TICKER_TO];
+        best.reset(want);
+        for (let p = from; p < to; p++) {
+          const e = this.#tickers[p];
+          if (E[e * L.ENTRY_STRIDE + L.E_TICKER_KEY_LEN] !== ticker.length) break;
+          if (after(Tier.exactTicker, e) && pass(e)) best.offer(e);
+        }
+        take(Tier.exactTicker);
+        if (results.length < want && afterTier <= Tier.tickerPrefix) {
           best.reset(want - results.length);
-          for (let p = from; p < to; p++) {
-            const e = this.#tickers[p];
-            const exact = E[e * L.ENTRY_STRIDE + L.E_TICKER_KEY_LEN] === q.ticker.length;
-            if (exact !== (tier === Tier.exactTicker)) continue;
-            seen[e] = stamp;
-            if (tier < afterTier || (tier === afterTier && e <= afterOrd) || !pass(e)) continue;
-            best.offer(e);
-          }
-          take(tier);
+          const accept = (e: number) => E[e * L.ENTRY_STRIDE + L.E_TICKER_KEY_LEN] !== ticker.length && after(Tier.tickerPrefix, e) && pass(e);
+          this.#collect(node, L.N_TICKER_TOP, from, to, this.#tickers, best, accept, false);
+          take(Tier.tickerPrefix);
         }
       }
     }
 
-    // Tier 2: name words. The query word with the shortest run drives; every other word must prefix some word of the name.
+    // Tier 2: name words. The query word with the shortest run drives; every other
+    // word must prefix a word of the name. Listings matched by ticker are not repeated.
     if (results.length < want && afterTier <= Tier.nameWord) {
       let driver = -1;
+      let node = -1;
       let from = 0;
       let to = 0;
       for (let i = 0; i < q.words.length; i++) {
-        const node = this.#find(q.words[i]);
-        if (node === -1) return this.#page(results, o.limit);
-        const f = this.#nodes[node * L.NODE_STRIDE + L.N_WORD_FROM];
-        const t = this.#nodes[node * L.NODE_STRIDE + L.N_WORD_TO];
-        if (driver === -1 || t - f < to - from) [driver, from, to] = [i, f, t];
+        const n = this.#find(q.words[i]);
+        if (n === -1) return this.#page(results, o.limit);
+        const f = N[n * L.NODE_STRIDE + L.N_WORD_FROM];
+        const t = N[n * L.NODE_STRIDE + L.N_WORD_TO];
+        if (driver === -1 || t - f < to - from) [driver, node, from, to] = [i, n, f, t];
       }
       best.reset(want - results.length);
-      for (let p = from; p < to; p++) {
-        const e = this.#words[p];
-        if (seen[e] === stamp) continue;
-        seen[e] = stamp;
-        if ((afterTier === Tier.nameWord && e <= afterOrd) || !pass(e)) continue;
-        if (q.words.length > 1 && !this.#hasAllWords(e, q.words, driver)) continue;
-        best.offer(e);
-      }
+      const accept = (e: number) =>
+        after(Tier.nameWord, e) && pass(e) && (ticker === undefined || !this.#tickerKeyStartsWith(e, ticker)) && (q.words.length === 1 || this.#hasAllWords(e, q.words, driver));
+      this.#collect(node, L.N_WORD_TOP, from, to, this.#words, best, accept, true);
       take(Tier.nameWord);
     }
     return this.#page(results, o.limit);
+  }
+
+  /**
+   * Offers `best` the accepted entries of run [from, to) of `postings` under
+   * `node`: from the node's best-entries list when it has one and that list
+   * decides the page (filled, or complete), else by scanning the run
+   * (deduplicated with the stamp array when a run may repeat an entry).
+   */
+  #collect(node: number, topField: number, from: number, to: number, postings: Int32Array, best: Collector, accept: (e: number) => boolean, dedup: boolean): void {
+    if (best.full) return;
+    const top = this.#nodes[node * L.NODE_STRIDE + topField];
+    if (top !== -1) {
+      const T = this.#tops;
+      const count = T[top + L.TOP_COUNT];
+      for (let i = 0; i < count && !best.full; i++) {
+        const e = T[top + L.TOP_IDS + i];
+        if (accept(e)) best.offer(e);
+      }
+      if (best.full || T[top + L.TOP_COMPLETE] === 1) return;
+      best.clear();
+    }
+    if (!dedup) {
+      for (let p = from; p < to; p++) if (accept(postings[p])) best.offer(postings[p]);
+      return;
+    }
+    const stamp = this.#nextStamp();
+    const seen = this.#seen;
+    for (let p = from; p < to; p++) {
+      const e = postings[p];
+      if (seen[e] === stamp) continue;
+      seen[e] = stamp;
+      if (accept(e)) best.offer(e);
+    }
+  }
+
+  #tickerKeyStartsWith(e: number, prefix: string): boolean {
+    const b = e * L.ENTRY_STRIDE;
+    if (this.#entries[b + L.E_TICKER_KEY_LEN] < prefix.length) return false;
+    const off = this.#entries[b + L.E_TICKER_KEY_OFF];
+    for (let i = 0; i < prefix.length; i++) if (this.#strings[off + i] !== prefix.charCodeAt(i)) return false;
+    return true;
   }
 
   /** The hit for entry `ordinal` as if it matched at `tier`. */
@@ -249,18 +292,23 @@ class Collector {
   readonly #a: number[] = [];
   #capacity = 0;
 
-  constructor(capacity: number) {
-    this.#capacity = capacity;
-  }
-
   reset(capacity: number): void {
     this.#a.length = 0;
-    this.#capacity = capacity;
+    this.#capacity = Math.max(0, capacity);
+  }
+
+  /** Forgets what was offered, keeping the capacity. */
+  clear(): void {
+    this.#a.length = 0;
+  }
+
+  get full(): boolean {
+    return this.#a.length >= this.#capacity;
   }
 
   offer(e: number): void {
     const a = this.#a;
-    if (this.#capacity <= 0) return;
+    if (this.#capacity === 0) return;
     if (a.length === this.#capacity) {
       if (e >= a[a.length - 1]) return;
       a.pop();

@@ -11,6 +11,7 @@
  *   entries   entryCount × ENTRY_STRIDE Int32 one per ticker, index = ordinal (E_*)
  *   tickers   tickerPostingCount Int32        entry ids in ticker-key order
  *   words     wordPostingCount Int32          entry ids in name-word-key order
+ *   tops      topWords Int32                  best-entry lists of long runs (see N_TICKER_TOP)
  *   exchanges exchangeCount × 2 Int32         (offset, length) of each venue name in strings
  *   strings   stringUnits Uint16              UTF-16 code units of tickers, names, industries
  *
@@ -27,7 +28,7 @@
  * scan of two runs.
  */
 export const LAYOUT_MAGIC = 0x42535831; // 'BSX1'
-export const LAYOUT_VERSION = 1;
+export const LAYOUT_VERSION = 2;
 
 // Header words.
 export const H_MAGIC = 0;
@@ -46,7 +47,10 @@ export const H_EXCHANGES_OFFSET = 12;
 export const H_STRINGS_OFFSET = 13;
 /** Root node index, -1 for an empty index. */
 export const H_ROOT = 14;
-export const HEADER_WORDS = 16;
+export const H_TOPS_OFFSET = 15;
+export const H_TOP_WORDS = 16;
+/** Word 17 is reserved (zero). */
+export const HEADER_WORDS = 18;
 /** builtAt (ms since the epoch) as a Float64 after the Int32 words. */
 export const HEADER_BUILT_AT_BYTE = HEADER_WORDS * 4;
 export const HEADER_BYTES = HEADER_BUILT_AT_BYTE + 8;
@@ -64,7 +68,20 @@ export const N_TICKER_TO = 5;
 /** Run [from, to) of word postings whose key starts with this node's prefix. */
 export const N_WORD_FROM = 6;
 export const N_WORD_TO = 7;
-export const NODE_STRIDE = 8;
+/**
+ * Offset (in Int32 words of the tops section) of the list of the smallest
+ * distinct entry ids of this node's ticker / word run, or -1. Only runs longer
+ * than the builder's threshold have one. A list is [count, complete, ids…]:
+ * `complete` = 1 when it holds every distinct entry of the run. A query that
+ * fills its page from the list (or whose list is complete) never scans the
+ * run: everything outside the list has a larger id than everything in it.
+ */
+export const N_TICKER_TOP = 8;
+export const N_WORD_TOP = 9;
+export const NODE_STRIDE = 10;
+export const TOP_COUNT = 0;
+export const TOP_COMPLETE = 1;
+export const TOP_IDS = 2;
 
 // Entry fields (Int32 each). Strings are (offset, length) in UTF-16 units of the strings section.
 export const E_TICKER_OFF = 0;
@@ -81,6 +98,7 @@ export const E_INDUSTRY_LEN = 7;
 /** The folded name words joined by single spaces (multi-word queries check them). */
 export const E_WORDS_OFF = 8;
 export const E_WORDS_LEN = 9;
-/** Length of the entry's ticker key (an exact match is a prefix match of this length). */
-export const E_TICKER_KEY_LEN = 10;
-export const ENTRY_STRIDE = 11;
+/** The entry's ticker key (folded, '.' as '-'): an exact match is a prefix match of the key's length. */
+export const E_TICKER_KEY_OFF = 10;
+export const E_TICKER_KEY_LEN = 11;
+export const ENTRY_STRIDE = 12;

@@ -111,10 +111,41 @@ test('hits carry exchange, SIC and description, null when unknown', () => {
   assert.equal(zzz.sicDescription, null);
 });
 
-test('keyset paging: pages of any size concatenate to the full result, without repeats or gaps', () => {
+function manyCompanies(): SearchCompany[] {
   const many: SearchCompany[] = [];
-  for (let i = 0; i < 400; i++) many.push(c(`A${i.toString(36).toUpperCase()}`, `Alpha ${i % 7 === 0 ? 'Apex' : 'Beta'} Holdings ${i}`, i % 3 ? 'NYSE' : 'Nasdaq'));
-  const ix = index(many);
+  for (let i = 0; i < 400; i++) many.push(c(`A${i.toString(36).toUpperCase()}`, `Alpha ${i % 7 === 0 ? 'Apex' : 'Beta'} Holdings ${i} ${i % 5 ? 'Apollo' : ''}`, i % 3 ? 'NYSE' : 'Nasdaq', i % 4 ? 7372 : null));
+  return many;
+}
+
+test('best-entries lists of long runs give exactly the answers of a full scan, for every list size, filter and cursor', () => {
+  const many = manyCompanies();
+  const scan = new SearchIndex(buildSearchIndex(many, 1, { topMinRun: 1e9 }).buffer);
+  const variants = [
+    { topMinRun: 0, topSize: 1 },
+    { topMinRun: 2, topSize: 3 },
+    { topMinRun: 10, topSize: 20 },
+    { topMinRun: 50, topSize: 96 },
+    {},
+  ].map((opts) => new SearchIndex(buildSearchIndex(many, 1, opts).buffer));
+  const queries = ['a', 'a1', 'ap', 'apo', 'alpha', 'hold', 'alpha apo', 'apex hold', 'b', '1', 'z'];
+  const options: Partial<SearchOptions>[] = [{}, { exchange: 'nyse' }, { sic: 7372 }, { exchange: 'nasdaq', sic: 7372 }];
+  for (const q of queries) {
+    for (const o of options) {
+      for (const limit of [1, 5, 50]) {
+        const expected = scan.search(parseQuery(q)!, { limit, ...o });
+        for (const ix of variants) assert.deepEqual(ix.search(parseQuery(q)!, { limit, ...o }), expected, `q=${q} limit=${limit} ${JSON.stringify(o)}`);
+        const last = expected.hits.at(-1);
+        if (last) {
+          const next = { limit, ...o, after: { tier: last.tier, ordinal: last.ordinal } };
+          for (const ix of variants) assert.deepEqual(ix.search(parseQuery(q)!, next), scan.search(parseQuery(q)!, next), `q=${q} after ${last.ticker}`);
+        }
+      }
+    }
+  }
+});
+
+test('keyset paging: pages of any size concatenate to the full result, without repeats or gaps', () => {
+  const ix = new SearchIndex(buildSearchIndex(manyCompanies(), 1, { topMinRun: 8, topSize: 12 }).buffer);
   for (const q of ['a', 'ap', 'alpha', 'hold']) {
     for (const o of [{}, { exchange: 'nyse' }]) {
       const all = ix.search(parseQuery(q)!, { limit: 10_000, ...o }).hits.map((h) => h.ticker);
@@ -150,6 +181,7 @@ test('SAB layout round-trip: header fields at their named offsets, sections insi
     [L.H_ENTRIES_OFFSET, h[L.H_ENTRY_COUNT] * L.ENTRY_STRIDE * 4],
     [L.H_TICKERS_OFFSET, h[L.H_TICKER_POSTINGS] * 4],
     [L.H_WORDS_OFFSET, h[L.H_WORD_POSTINGS] * 4],
+    [L.H_TOPS_OFFSET, h[L.H_TOP_WORDS] * 4],
     [L.H_EXCHANGES_OFFSET, h[L.H_EXCHANGE_COUNT] * 8],
     [L.H_STRINGS_OFFSET, h[L.H_STRING_UNITS] * 2],
   ];
