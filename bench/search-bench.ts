@@ -114,7 +114,7 @@ async function measureHttp(a: Args): Promise<{ requestsPerS: number; p50Ms: numb
   delete process.env.DATABASE_URL;
   const server = await spawnServer({ target: 'bourse', host: '127.0.0.1', rate: 0, flushMs: 50, symbols: 100_000 });
   try {
-    await Promise.race([waitReady(server, 60_000), server.died]);
+    await Promise.race([waitReady(server, 180_000), server.died]);
     for (let i = 0; ; i++) {
       const r = await fetch(`${server.httpBase}/v1/search?q=a`);
       await r.arrayBuffer();
