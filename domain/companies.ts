@@ -85,16 +85,20 @@ export function companiesModule(ctx: StoreContext): CompaniesModule {
     ctx.log.info({ companies: start.length, changed: seeded }, 'companies table seeded');
     await reindex();
   })();
-  ready.catch((err: unknown) => ctx.log.error({ err }, 'seeding the companies table failed; search serves the universe'));
+  ready.catch((err: unknown) => {
+    seenVersion = -1; // the follow loop below retries the seeding
+    ctx.log.error({ err }, 'seeding the companies table failed; search serves the universe meanwhile');
+  });
 
   // The universe follows the SEC stream live (new listings, renames): once the
-  // start-up seeding is done, a changed universe version is written to the
-  // table and re-indexed, at most once per UNIVERSE_CHECK_MS however many
-  // changes arrived meanwhile.
+  // start-up seeding has ended, a changed universe version (or a failed seeding)
+  // is written to the table and re-indexed, at most once per UNIVERSE_CHECK_MS
+  // however many changes arrived meanwhile.
   let following: Promise<void> | undefined;
   const follow = () => {
     if (following || stopping || ctx.universe.version === seenVersion) return;
     following = ready
+      .catch(() => undefined)
       .then(async () => {
         seenVersion = ctx.universe.version;
         const changed = await seedCompanies(ctx, records(), () => stopping);
@@ -103,7 +107,7 @@ export function companiesModule(ctx: StoreContext): CompaniesModule {
       })
       .catch((err: unknown) => {
         seenVersion = -1; // retried at the next check
-        ctx.log.error({ err }, 'updating the companies from the universe failed; retrying');
+        ctx.log.warn({ err }, 'updating the companies from the universe failed; retrying');
       })
       .finally(() => (following = undefined));
   };

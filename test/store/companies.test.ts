@@ -8,6 +8,7 @@ import { readCompanyTickersFile } from '../../ingest/sec/company-tickers-file.js
 import { UNIVERSE_CHECK_MS, companiesModule, seedCompanies, type SearchIndexMessage } from '../../domain/companies.js';
 import type { StoreContext } from '../../domain/store-context.js';
 import { BACKENDS, testDatabase, type TestDatabase } from '../helpers/db.js';
+import { migrateUp } from '../../core/store/database.js';
 
 const DATA = '/work/shared/data';
 const FILE = `${DATA}/company_tickers_exchange.json`;
@@ -101,6 +102,26 @@ test('a universe that grows or renames while running reaches the table and the i
     assert.equal(ix.search(parseQuery('renamed giant')!, { limit: 1 }).hits[0]?.ticker, universe.companies[0].symbol);
     const row = await t.db.selectFrom('companies').select(['name']).where('ticker', '=', universe.companies[0].symbol).executeTakeFirstOrThrow();
     assert.equal(row.name, 'Renamed Giant Corp');
+    await m.stop!();
+  } finally {
+    await t.drop();
+  }
+});
+
+test('a seeding that failed (no table yet) is retried by the follow loop; search serves the universe meanwhile', async () => {
+  const t = await testDatabase('pglite', { migrate: false });
+  try {
+    const pushes: RpcPush[] = [];
+    const ctx = context(t, {}, pushes);
+    const clock = new ManualClock(1_700_000_000_000);
+    const m = companiesModule({ ...ctx, universe: new Universe(ctx.universe.companies.slice(0, 30)), clock });
+    await assert.rejects(m.ready);
+    assert.equal(new SearchIndex(m.current()!.index).size, 30, 'the universe is searchable without the table');
+    await migrateUp(t.db);
+    clock.advance(UNIVERSE_CHECK_MS);
+    for (let i = 0; i < 200 && pushes.length < 2; i++) await new Promise((r) => setTimeout(r, 20));
+    assert.equal(pushes.length, 2, 'rebuilt from the table once it could be seeded');
+    assert.equal((await t.db.selectFrom('companies').select('ticker').execute()).length, 30);
     await m.stop!();
   } finally {
     await t.drop();
