@@ -94,14 +94,14 @@ const HOT_QUERIES: readonly HotQuery[] = [
     sql: `update refresh_tokens set revoked_at = now() where family_id = '{family}' and revoked_at is null`,
   },
   {
-    name: "dashboards of an investor, in order",
-    serves: 'GET /v1/dashboards',
-    sql: `select id, name, position from dashboards where investor_id = '{investor}' order by position, id limit 51`,
+    name: "dashboards of an investor, in order, with their watchlists",
+    serves: 'GET /v1/dashboards, GET /v1/dashboards/:id and every dashboard change (one statement: each watchlist as an array)',
+    sql: `select id, name, position, created_at, updated_at, coalesce((select array_agg(w.symbol order by w.position) from watchlist_items w where w.dashboard_id = dashboards.id), '{}') as symbols from dashboards where investor_id = '{investor}' order by position, id limit 51`,
   },
   {
-    name: "a dashboard's watchlist, in order",
-    serves: 'GET /v1/dashboards (symbols), session snapshot',
-    sql: `select symbol, position from watchlist_items where dashboard_id = '{dashboard}' order by position`,
+    name: "a dashboard's watchlist, in order, after a cursor",
+    serves: 'GET /v1/dashboards/:id/symbols?cursor=…',
+    sql: `select symbol, position, added_at from watchlist_items where dashboard_id = '{dashboard}' and position > 2 order by position limit 1001`,
   },
   {
     name: "alerts of an investor, newest first, after a cursor",

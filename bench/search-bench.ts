@@ -10,7 +10,7 @@
  *    cycling through the same mix: requests/s and latency.
  * Writes bench/results/<time>-search.json and appends a row to docs/benchmarks.md.
  */
-import { appendFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import autocannon from 'autocannon';
@@ -20,6 +20,7 @@ import { buildSearchIndex, type SearchCompany } from '../core/search/search-inde
 import { SearchIndex } from '../core/search/search-index.js';
 import { parseQuery } from '../core/search/search-text.js';
 import { BENCHMARKS_DOC, RESULTS_DIR } from './load/paths.js';
+import { appendDocsRow, type DocsSection } from './load/results-docs.js';
 import { spawnServer, waitReady } from './load/server-process.js';
 import { readProcSample } from './load/proc-sampler.js';
 
@@ -31,6 +32,16 @@ const MIX: readonly { q: string; exchange?: string; limit?: number }[] = [
   { q: 'AAPL' }, { q: 'MSFT' }, { q: 'brk.b' }, { q: 'nvidia' }, { q: 'bank of am' }, { q: 'inc' }, { q: 'corp' },
   { q: 'tech' }, { q: 'zzzzq' }, { q: 'ban', exchange: 'NYSE' }, { q: 'a', exchange: 'OTC' }, { q: 'holdings', limit: 50 },
 ];
+
+/** This bench's section of docs/benchmarks.md: rows go into its table, wherever other sections are. */
+const SEARCH_SECTION: DocsSection = {
+  heading: '## Company search (`npm run bench:search`)',
+  intro: '\n## Company search (`npm run bench:search`)\n\n```\nnpm run bench:search\n```\n\n| Date (UTC) | Bench | Tickers | Build ms | Index MiB | Query p50 µs | Query p99 µs | HTTP req/s | HTTP p50 ms | HTTP p99 ms | non-2xx |\n|---|---|---|---|---|---|---|---|---|---|---|\n',
+  tableHeader: [
+    '| Date (UTC) | Bench | Tickers | Build ms | Index MiB | Query p50 µs | Query p99 µs | HTTP req/s | HTTP p50 ms | HTTP p99 ms | non-2xx |',
+    '|---|---|---|---|---|---|---|---|---|---|---|',
+  ],
+};
 
 interface Args {
   duration: number;
@@ -110,9 +121,8 @@ function measureQueries(ix: SearchIndex, iterations: number): { p50Us: number; p
 
 async function measureHttp(a: Args): Promise<{ requestsPerS: number; p50Ms: number; p99Ms: number; non2xx: number; errors: number; serverCpu: number; serverRssMb: number }> {
   const dataDir = mkdtempSync(join(tmpdir(), 'bourse-search-bench-'));
-  Object.assign(process.env, { FEED: 'none', UNIVERSE_FILE: SEC_FILE, DATA_DIR: dataDir, API_RATE_LIMIT: '1000000' });
-  delete process.env.DATABASE_URL;
-  const server = await spawnServer({ target: 'bourse', host: '127.0.0.1', rate: 0, flushMs: 50, symbols: 100_000 });
+  const env = { FEED: 'none', UNIVERSE_FILE: SEC_FILE, DATA_DIR: dataDir, API_RATE_LIMIT: '1000000', DATABASE_URL: '' };
+  const server = await spawnServer({ target: 'bourse', host: '127.0.0.1', rate: 0, flushMs: 50, symbols: 100_000, env });
   try {
     await Promise.race([waitReady(server, 180_000), server.died]);
     for (let i = 0; ; i++) {
@@ -167,9 +177,10 @@ async function main(): Promise<void> {
     mkdirSync(RESULTS_DIR, { recursive: true });
     const file = join(RESULTS_DIR, `${startedAt.replace(/[:.]/g, '-')}-search.json`);
     writeFileSync(file, JSON.stringify(result, null, 2));
-    appendFileSync(
+    await appendDocsRow(
       BENCHMARKS_DOC,
-      `| ${startedAt.slice(0, 16).replace('T', ' ')} | search | ${companies.length} | ${f(build.medianMs)} | ${f(build.bytes / 2 ** 20, 2)} | ${f(queries.p50Us, 2)} | ${f(queries.p99Us, 2)} | ${http ? f(http.requestsPerS, 0) : '—'} | ${http ? f(http.p50Ms) : '—'} | ${http ? f(http.p99Ms) : '—'} | ${http ? http.non2xx : '—'} |\n`,
+      `| ${startedAt.slice(0, 16).replace('T', ' ')} | search | ${companies.length} | ${f(build.medianMs)} | ${f(build.bytes / 2 ** 20, 2)} | ${f(queries.p50Us, 2)} | ${f(queries.p99Us, 2)} | ${http ? f(http.requestsPerS, 0) : '—'} | ${http ? f(http.p50Ms) : '—'} | ${http ? f(http.p99Ms) : '—'} | ${http ? http.non2xx : '—'} |`,
+      SEARCH_SECTION,
     );
     process.stdout.write(`results: ${file}\n`);
   }

@@ -74,6 +74,8 @@ export interface Config {
   readonly secRequestsPerSecond: number;
   readonly secTickersUrl: string;
   readonly secSubmissionsUrl: string;
+  /** SIM_BURST: one scheduled rate burst of the simulator (benchmarks), or undefined. */
+  readonly simBurst: { readonly atMs: number; readonly durationMs: number; readonly multiplier: number } | undefined;
   readonly feedFile: string | undefined;
   readonly feedSymbol: string;
   /** Replay speed: 1 = real time, 60 = a minute per second, Infinity = as fast as possible. */
@@ -191,6 +193,7 @@ export const CONFIG_TABLE: readonly Entry[] = [
   { env: 'SEC_SUBMISSIONS_URL', key: 'secSubmissionsUrl', kind: { type: 'string' }, default: () => 'https://data.sec.gov/submissions/', doc: 'EDGAR submissions base URL (`CIK##########.json` is appended).' },
   { env: 'PASSWORD_HASH_COST', key: 'passwordHashCost', kind: int(10, 20), default: () => 15, doc: 'scrypt cost of new password hashes as log2 N (r=8, p=1; 15 = 32 MiB and ~50–100 ms per hash). Existing hashes keep the cost they were made with.' },
   { env: 'UNIVERSE_HEADROOM', key: 'universeHeadroom', kind: int(0, 100_000), default: () => 1024, doc: 'Room per shard for symbols added while running (UNIVERSE_SOURCE=sec follows new listings live); beyond it a new listing waits for a restart.' },
+  { env: 'SIM_BURST', key: 'simBurst', kind: { type: 'string' }, default: () => undefined, doc: 'Simulator: one rate burst `AT_EPOCH_MS:DURATION_MS:MULTIPLIER` (e.g. 10× for 10 s, for the burst benchmark); unset = none.' },
   { env: 'COMPANY_PROFILES', key: 'companyProfiles', kind: { type: 'string' }, default: () => undefined, doc: 'Comma-separated SEC documents (a company_tickers_exchange.json, `CIK##########.json` submissions documents or a directory of them) that add CIK and SIC industry to the company directory at start; unset = UNIVERSE_FILE alone (CIK only).' },
 ];
 
@@ -258,7 +261,18 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>> = p
   for (const [env, v] of [['SEC_TICKERS_URL', c.secTickersUrl], ['SEC_SUBMISSIONS_URL', c.secSubmissionsUrl]] as const) {
     if (!/^https?:\/\/\S+$/.test(v)) fail(env, v, 'must be an http(s) URL');
   }
+  out.simBurst = out.simBurst === undefined ? undefined : parseSimBurst(String(out.simBurst));
   return Object.freeze(c);
+}
+
+/** SIM_BURST = AT_EPOCH_MS:DURATION_MS:MULTIPLIER (multiplier 1–100, duration up to an hour). */
+function parseSimBurst(raw: string): Config['simBurst'] {
+  const m = /^(\d{1,15}):(\d{1,7}):(\d+(?:\.\d+)?)$/.exec(raw);
+  const v = m ? { atMs: Number(m[1]), durationMs: Number(m[2]), multiplier: Number(m[3]) } : undefined;
+  if (!v || v.durationMs < 1 || v.durationMs > 3_600_000 || !(v.multiplier >= 1 && v.multiplier <= 100)) {
+    return fail('SIM_BURST', raw, 'must be AT_EPOCH_MS:DURATION_MS:MULTIPLIER with a duration of 1 ms to 1 h and a multiplier from 1 to 100');
+  }
+  return Object.freeze(v);
 }
 
 function parse(e: Entry, raw: string): string | number | boolean {

@@ -2,6 +2,7 @@ import type { StoreContext, StoreModule } from './store-context.js';
 import { barsModule } from './bars.js';
 import { ingestRecordsModule } from './ingest-records.js';
 import { accountsModule } from './accounts.js';
+import { dashboardsModule } from './dashboards.js';
 import { companiesModule } from './companies.js';
 
 /** Secrets only the store thread holds. */
@@ -21,6 +22,7 @@ export function storeModules(ctx: StoreContext, secrets: StoreSecrets): StoreMod
     barsModule(ctx),
     ingestRecordsModule(ctx),
     accountsModule(ctx, { signingKeyPem: secrets.signingKeyPem, signingKeyId: secrets.signingKeyId }),
+    dashboardsModule(ctx),
     companiesModule(ctx),
   ];
 }

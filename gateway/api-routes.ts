@@ -6,6 +6,7 @@ import { openApiDocument } from './openapi.js';
 import { registerBarRoutes } from './bar-routes.js';
 import { documentMarketRoutes } from './market-docs.js';
 import { registerAuthRoutes } from './auth-routes.js';
+import { registerDashboardRoutes } from './dashboard-routes.js';
 import { registerSearchRoutes } from './search-routes.js';
 import type { TemplatedApp } from './uws.js';
 
@@ -43,6 +44,7 @@ export function registerApi(app: TemplatedApp, d: ApiDeps): HttpApi {
   documentMarketRoutes(api);
   registerBarRoutes(api, d.store);
   registerAuthRoutes(api, { config: d.config, store: d.store, rateLimit: d.rateLimit, publicKey: d.authPublicKey });
+  registerDashboardRoutes(api, d.store);
   registerSearchRoutes(api, d.store, d.onStorePush);
 
   let doc: string | undefined;

@@ -72,9 +72,9 @@ interface Compiled {
 /**
  * The REST framework on a uWS app: per route it reads what uWS only gives
  * synchronously (params, query, headers, remote address), collects the body
- * under a size limit, then runs — in order — JSON parsing and schema
- * validation (400 `invalid_body` / `invalid_query` with per-field details),
- * authentication (401), the rate limit (429 + Retry-After), and the handler.
+ * under a size limit, then runs — in order — authentication (401), JSON
+ * parsing and schema validation (400 `invalid_body` / `invalid_query` with
+ * per-field details), the rate limit (429 + Retry-After), and the handler.
  * A handler's BourseError becomes its status and `{"error":{code,message,details}}`;
  * anything else is logged and answered 500 `internal`. Nothing a client sends
  * can throw past this layer.
@@ -152,6 +152,14 @@ export class HttpApi {
 
   async #run(r: Compiled, q: { params: Record<string, string>; rawQuery: string; authorization: string; contentType: string; ip: string; rawBody: Buffer | undefined }): Promise<ApiResult> {
     const spec = r.spec;
+    // Authentication first: a caller without a valid token learns nothing about the route's input.
+    let principal: Principal | undefined;
+    if (spec.auth !== 'none') {
+      const token = /^Bearer\s+(\S+)$/i.exec(q.authorization)?.[1];
+      if (token) principal = await this.#deps.authenticate(token);
+      else if (q.authorization) throw new BourseError('unauthorized', 'Authorization must be `Bearer <accessToken>`');
+      else if (spec.auth === 'required') throw new BourseError('unauthorized', 'this route needs Authorization: Bearer <accessToken>');
+    }
     let query: unknown = {};
     if (r.query) {
       const raw = Object.fromEntries(new URLSearchParams(q.rawQuery));
@@ -168,13 +176,6 @@ export class HttpApi {
         throw new BourseError('invalid_body', 'the body is not valid JSON');
       }
       if (!r.body.Check(body)) throw new BourseError('invalid_body', 'the body does not match the schema', undefined, details(r.body, body));
-    }
-    let principal: Principal | undefined;
-    if (spec.auth !== 'none') {
-      const token = /^Bearer\s+(\S+)$/i.exec(q.authorization)?.[1];
-      if (token) principal = await this.#deps.authenticate(token);
-      else if (q.authorization) throw new BourseError('unauthorized', 'Authorization must be `Bearer <accessToken>`');
-      else if (spec.auth === 'required') throw new BourseError('unauthorized', 'this route needs Authorization: Bearer <accessToken>');
     }
     const limit = spec.rateLimit ?? 'api';
     if (limit !== 'none') {

@@ -6,7 +6,7 @@ export function feedSettings(config: Config, universe: Universe, log?: Pick<Logg
   return {
     universe,
     onEvent: log ? (e) => logFeedEvent(log, e) : undefined,
-    simulator: { rate: config.simRate, profile: config.simProfile, seed: config.simSeed },
+    simulator: { rate: config.simRate, profile: config.simProfile, seed: config.simSeed, burst: config.simBurst },
     replay: config.feedFile
       ? { file: config.feedFile, symbol: config.feedSymbol, speed: config.feedSpeed, loop: config.feedLoop, eventTime: config.feedEventTime }
       : undefined,

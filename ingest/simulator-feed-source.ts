@@ -16,6 +16,11 @@ export interface SimulatorFeedSourceOptions {
   readonly intervalMs?: number;
   /** Records per sink.accept() call at most. Default 4096. */
   readonly batchRecords?: number;
+  /**
+   * One scheduled burst: from `atMs` (clock time) for `durationMs`, the rate is
+   * multiplied by `multiplier` (the benchmarks' market-open burst, SIM_BURST).
+   */
+  readonly burst?: { readonly atMs: number; readonly durationMs: number; readonly multiplier: number };
 }
 
 /**
@@ -46,6 +51,9 @@ export class SimulatorFeedSource implements FeedSource {
   #sink: TickSink | undefined;
   #lastMs = 0;
   #generated = 0;
+  readonly #burst: SimulatorFeedSourceOptions['burst'];
+  /** Fractional burst ticks carried between firings. */
+  #burstCarry = 0;
 
   constructor(options: SimulatorFeedSourceOptions) {
     this.simulator = new MarketSimulator({ universe: options.universe, rate: options.rate, profile: options.profile, seed: options.seed });
@@ -53,6 +61,7 @@ export class SimulatorFeedSource implements FeedSource {
     this.#intervalMs = options.intervalMs ?? 5;
     this.#batchRecords = Math.max(1, Math.floor(options.batchRecords ?? 4096));
     this.#buffer = new Float64Array(this.#batchRecords * TICK_FIELDS);
+    this.#burst = options.burst;
   }
 
   /** The effective PRNG seed (never 0), for the start-up log. */
@@ -79,11 +88,23 @@ export class SimulatorFeedSource implements FeedSource {
     this.#sink = undefined;
   }
 
+  /** Extra ticks in (from, to] from the scheduled burst: (multiplier − 1) × rate over the overlap. */
+  #burstExtra(from: number, to: number): number {
+    const b = this.#burst;
+    if (!b || b.multiplier <= 1) return 0;
+    const overlap = Math.min(to, b.atMs + b.durationMs) - Math.max(from, b.atMs);
+    if (overlap <= 0) return 0;
+    const exact = this.#burstCarry + (overlap * this.simulator.rate * (b.multiplier - 1)) / 1000;
+    const whole = Math.floor(exact);
+    this.#burstCarry = exact - whole;
+    return whole;
+  }
+
   #tick(): void {
     const now = this.#clock.now();
     const from = Math.max(this.#lastMs, now - MAX_CATCH_UP_MS);
     this.#lastMs = now;
-    let due = this.simulator.due(from, now);
+    let due = this.simulator.due(from, now) + this.#burstExtra(from, now);
     const buffer = this.#buffer;
     while (due > 0) {
       const sink = this.#sink;

@@ -19,6 +19,15 @@ export interface Counters {
   readonly unknownSymbol: number;
   readonly pings: number;
   readonly negativeLatency: number;
+  /** Connections opened again after a close (reconnect or churn modes). */
+  readonly reconnects?: number;
+  readonly reconnectFailed?: number;
+  /** Open connections the client closed on purpose (churn). */
+  readonly churned?: number;
+  /** Quotes received by slow consumers (kept out of the latency histogram). */
+  readonly slowMessages?: number;
+  /** Of duplicates: quotes whose seq was not above the one a snapshot had just set. */
+  readonly staleAfterSnapshot?: number;
 }
 
 /** A "progress" line: cumulative since the process started. */
@@ -32,6 +41,8 @@ export interface ClientProgress extends Counters {
   readonly closed: number;
   readonly cpuUserMs: number;
   readonly cpuSysMs: number;
+  /** Tick-to-wire of the fast consumers since the previous progress line (absent in summaries). */
+  readonly intervalLatencyUs?: HistogramJson;
 }
 
 /** The "summary" line a process prints on "stop". */
@@ -48,6 +59,8 @@ export interface ClientSummary extends ClientProgress {
     readonly durationMs: number;
     readonly cpuMs: number;
     readonly latencyUs: HistogramJson;
+    /** Tick-to-wire of the slow consumers (--slow-permille). */
+    readonly slowLatencyUs?: HistogramJson;
   };
 }
 
@@ -67,6 +80,10 @@ export interface FleetOptions {
   readonly sourceAddresses: number;
   readonly connectTimeoutMs: number;
   readonly reportMs?: number;
+  /** More wsload flags (scenario modes: --hot-permille, --slow-bps, --reconnect, --socketio, ...). */
+  readonly extraArgs?: readonly string[];
+  /** Called with every progress line as it arrives (per-second time series). */
+  readonly onProgress?: (p: ClientProgress) => void;
 }
 
 /** Connections of process i of n: an even split, the remainder going to the first ones. */
@@ -109,15 +126,17 @@ export class ClientFleet {
         '--ramp', String(ramp), '--max-pending', String(o.maxPending),
         '--src-base', '2', '--src-count', String(o.sourceAddresses),
         '--report-ms', String(o.reportMs ?? 1000), '--connect-timeout-ms', String(o.connectTimeoutMs),
+        ...(o.extraArgs ?? []),
       ];
       const child = spawn(o.binary, args, { stdio: ['pipe', 'pipe', 'pipe'] });
       const m: Member = { child, connections: count, progress: undefined, connected: false, marked: false, summary: undefined, stderr: '', exit: undefined };
       this.#members.push(m);
-      createInterface({ input: child.stdout }).on('line', (line) => this.#onLine(m, line));
+      createInterface({ input: child.stdout }).on('line', (line) => this.#onLine(m, line, o.onProgress));
       child.stderr.on('data', (c: Buffer) => (m.stderr = (m.stderr + c.toString('utf8')).slice(-4000)));
       child.stdin.on('error', () => {}); // a process that died is reported through 'exit'
       child.once('error', (err) => this.#fail(new Error(`cannot start ${o.binary}: ${err.message}`)));
-      child.once('exit', (code, signal) => {
+      // 'close', not 'exit': 'exit' can come before the last stdout lines (the summary) are read.
+      child.once('close', (code, signal) => {
         m.exit = { code, signal };
         if (!m.summary) this.#fail(new Error(`native client ${child.pid} exited (code ${code}, signal ${signal}) before its summary\n${m.stderr.trim()}`));
         this.#wake();
@@ -162,7 +181,12 @@ export class ClientFleet {
     for (const m of this.#members) if (!m.exit) m.child.kill('SIGKILL');
   }
 
-  #onLine(m: Member, line: string): void {
+  /** Sends a command line to every running process (e.g. "churn 250"). */
+  command(line: string): void {
+    for (const m of this.#members) if (!m.exit) m.child.stdin.write(`${line}\n`);
+  }
+
+  #onLine(m: Member, line: string, onProgress?: (p: ClientProgress) => void): void {
     let msg: { type?: string };
     try {
       msg = JSON.parse(line);
@@ -173,6 +197,7 @@ export class ClientFleet {
     switch (msg.type) {
       case 'progress':
         m.progress = msg as ClientProgress;
+        onProgress?.(m.progress);
         break;
       case 'connected':
         m.connected = true;

@@ -25,3 +25,6 @@ export const BENCHMARKS_DOC = join(REPO_ROOT, 'docs', 'benchmarks.md');
 /** Compiled entry points of the servers the bench can spawn. */
 export const UWS_BARE_ENTRY = join(REPO_ROOT, 'dist', 'bench', 'peers', 'uws-bare.js');
 export const BOURSE_ENTRY = join(REPO_ROOT, 'bin', 'bourse.js');
+export const WS_TOPICS_ENTRY = join(REPO_ROOT, 'dist', 'bench', 'peers', 'ws-topics.js');
+export const SOCKETIO_ROOMS_ENTRY = join(REPO_ROOT, 'dist', 'bench', 'peers', 'socketio-rooms.js');
+export const SCENARIOS_DIR = join(REPO_ROOT, 'bench', 'scenarios');

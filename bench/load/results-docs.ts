@@ -76,16 +76,29 @@ export function docsRow(r: WsBenchResult): string {
   return `| ${cells.join(' | ')} |`;
 }
 
+/** A section of docs/benchmarks.md that holds one table of run rows. */
+export interface DocsSection {
+  readonly heading: string;
+  /** Heading, prose and table header, appended when the section is missing. */
+  readonly intro: string;
+  /** The table's header and separator lines. */
+  readonly tableHeader: readonly string[];
+}
+
+export const WS_SECTION: DocsSection = { heading: SECTION_HEADING, intro: SECTION_INTRO, tableHeader: TABLE_HEADER };
+
 /**
  * Returns doc with row appended to the table of our section, creating the
  * section (at the end) or the whole file as needed. Text outside our section
  * is returned unchanged.
  */
-export function insertRow(doc: string | undefined, row: string): string {
+export function insertRow(doc: string | undefined, row: string, target: DocsSection = WS_SECTION): string {
+  const SECTION_HEADING = target.heading;
+  const TABLE_HEADER = target.tableHeader;
   let text = doc ?? NEW_FILE;
   let start = text.indexOf(SECTION_HEADING);
   if (start < 0) {
-    text = text.replace(/\n*$/, '\n') + SECTION_INTRO;
+    text = text.replace(/\n*$/, '\n') + target.intro;
     start = text.indexOf(SECTION_HEADING);
   }
   const afterHeading = start + SECTION_HEADING.length;
@@ -110,10 +123,10 @@ export function insertRow(doc: string | undefined, row: string): string {
   return text.slice(0, start) + section + text.slice(end);
 }
 
-export async function appendDocsRow(docPath: string, row: string): Promise<void> {
+export async function appendDocsRow(docPath: string, row: string, section: DocsSection = WS_SECTION): Promise<void> {
   const doc = existsSync(docPath) ? await readFile(docPath, 'utf8') : undefined;
   await mkdir(dirname(docPath), { recursive: true });
-  await writeFile(docPath, insertRow(doc, row));
+  await writeFile(docPath, insertRow(doc, row, section));
 }
 
 /** Writes the result as <dir>/<ISO timestamp>-ws.json; returns the path. */

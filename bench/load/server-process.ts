@@ -1,11 +1,10 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createServer } from 'node:net';
-import type { Target } from './args.js';
 import { BOURSE_ENTRY, UWS_BARE_ENTRY } from './paths.js';
 
 /** The server under load: spawned by the bench, or a running one it attached to. */
 export interface ServerUnderTest {
-  readonly target: Target;
+  readonly target: string;
   /** ws://host:port/v1/stream */
   readonly streamUrl: URL;
   /** http://host:port */
@@ -17,18 +16,35 @@ export interface ServerUnderTest {
   readonly died: Promise<never>;
   /** Last lines a spawned server wrote, for error messages. */
   outputTail(): string;
+  /** Lines the server logged at error level or above (pino level ≥ 50, or an uncaught error). */
+  errorLines(): number;
   /** SIGTERM, then wait for exit (SIGKILL after timeoutMs). No-op when attached. */
   stop(timeoutMs?: number): Promise<{ code: number | null; signal: string | null }>;
 }
 
 export interface SpawnOptions {
-  readonly target: Target;
+  readonly target: string;
   readonly host: string;
   readonly rate: number;
   readonly flushMs: number;
   readonly symbols: number;
   /** Forward the server's stderr to ours as it comes. */
   readonly echoStderr?: boolean;
+  /** Listen here instead of a fresh free port (a restart keeps its port, so clients can come back). */
+  readonly port?: number;
+  /** Node script (and arguments) to run instead of the target's default. */
+  readonly entry?: readonly string[];
+  /** More environment for the server. */
+  readonly env?: Readonly<Record<string, string>>;
+}
+
+/** A pino line at error/fatal, or what Node prints for an uncaught error. */
+export function isErrorLine(line: string): boolean {
+  if (line.startsWith('{')) {
+    const m = /"level":(\d+)/.exec(line);
+    return m !== null && Number(m[1]) >= 50;
+  }
+  return /^(Uncaught |\w*Error: |node:internal|FATAL)/.test(line);
 }
 
 /** A port that was free a moment ago on host (there is a small race; the server fails loudly if it loses). */
@@ -46,8 +62,8 @@ export function freePort(host: string): Promise<number> {
 const TAIL_LINES = 40;
 
 export async function spawnServer(o: SpawnOptions): Promise<ServerUnderTest> {
-  const port = await freePort(o.host);
-  const entry = o.target === 'uws-bare' ? [UWS_BARE_ENTRY] : [BOURSE_ENTRY, 'serve'];
+  const port = o.port ?? (await freePort(o.host));
+  const entry = o.entry ? [...o.entry] : o.target === 'uws-bare' ? [UWS_BARE_ENTRY] : [BOURSE_ENTRY, 'serve'];
   const child = spawn(process.execPath, entry, {
     env: {
       ...process.env,
@@ -57,12 +73,18 @@ export async function spawnServer(o: SpawnOptions): Promise<ServerUnderTest> {
       FLUSH_MS: String(o.flushMs),
       UNIVERSE_SIZE: String(o.symbols),
       LOG_LEVEL: 'warn',
+      ...o.env,
     },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const tail: string[] = [];
+  let errors = 0;
   const keep = (chunk: Buffer, echo: boolean): void => {
-    for (const line of chunk.toString('utf8').split('\n')) if (line) tail.push(line);
+    for (const line of chunk.toString('utf8').split('\n')) {
+      if (!line) continue;
+      tail.push(line);
+      if (isErrorLine(line)) errors++;
+    }
     tail.splice(0, Math.max(0, tail.length - TAIL_LINES));
     if (echo) process.stderr.write(chunk);
   };
@@ -89,6 +111,7 @@ export async function spawnServer(o: SpawnOptions): Promise<ServerUnderTest> {
     spawned: true,
     died,
     outputTail: () => tail.join('\n'),
+    errorLines: () => errors,
     stop: (timeoutMs = 10_000) => stopChild(child, exited, timeoutMs, () => (stopping = true)),
   };
 }
@@ -110,7 +133,7 @@ async function stopChild(
   }
 }
 
-export function attachServer(target: Target, url: string, pid: number | undefined): ServerUnderTest {
+export function attachServer(target: string, url: string, pid: number | undefined): ServerUnderTest {
   const streamUrl = new URL(url);
   return {
     target,
@@ -120,6 +143,7 @@ export function attachServer(target: Target, url: string, pid: number | undefine
     spawned: false,
     died: new Promise<never>(() => {}),
     outputTail: () => '',
+    errorLines: () => 0,
     stop: async () => ({ code: null, signal: null }),
   };
 }

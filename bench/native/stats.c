@@ -59,10 +59,13 @@ void counters_write_fields(const counters_t *c, FILE *out)
         fprintf(out, "%s\"%s\":%llu", i ? "," : "", msg_type_names[i], (unsigned long long)c->messages[i]);
     fprintf(out,
             "},\"frames\":%llu,\"bytes\":%llu,\"reads\":%llu,\"gaps\":%llu,\"duplicates\":%llu,"
-            "\"unknownSymbol\":%llu,\"pings\":%llu,\"negativeLatency\":%llu",
+            "\"unknownSymbol\":%llu,\"pings\":%llu,\"negativeLatency\":%llu,\"reconnects\":%llu,"
+            "\"reconnectFailed\":%llu,\"churned\":%llu,\"slowMessages\":%llu,\"staleAfterSnapshot\":%llu",
             (unsigned long long)c->frames, (unsigned long long)c->bytes, (unsigned long long)c->reads,
             (unsigned long long)c->gaps, (unsigned long long)c->duplicates, (unsigned long long)c->unknown_symbol,
-            (unsigned long long)c->pings, (unsigned long long)c->negative_latency);
+            (unsigned long long)c->pings, (unsigned long long)c->negative_latency,
+            (unsigned long long)c->reconnects, (unsigned long long)c->reconnect_failed, (unsigned long long)c->churned,
+            (unsigned long long)c->slow_messages, (unsigned long long)c->stale_after_snapshot);
 }
 
 void counters_diff(counters_t *dst, const counters_t *a, const counters_t *b)

@@ -22,6 +22,11 @@ typedef struct {
     uint64_t unknown_symbol;     /* quotes/snapshots for a symbol this connection did not subscribe to */
     uint64_t pings;              /* pings answered */
     uint64_t negative_latency;   /* quotes whose ta was later than our clock (recorded as 0) */
+    uint64_t reconnects;         /* connections opened again after a close (--reconnect, --churn-per-s) */
+    uint64_t reconnect_failed;   /* reconnection attempts that failed (each is retried after a backoff) */
+    uint64_t churned;            /* open connections this client closed on purpose (--churn-per-s) */
+    uint64_t slow_messages;      /* quotes received by slow consumers (not in the latency histogram) */
+    uint64_t stale_after_snapshot; /* of duplicates: quotes not above the seq a snapshot had just set */
 } counters_t;
 
 /* A small string → count table (close codes, error codes, failure reasons). */

@@ -71,22 +71,34 @@ typedef struct {
     unsigned src_count;       /* 0 = let the kernel pick the source address */
     unsigned report_ms;
     unsigned connect_timeout_ms;
+    unsigned hot_permille;    /* share of connections (per mille) that subscribe only to the hot symbols */
+    unsigned hot_symbols;     /* the hot set: the first N symbols of the file */
+    unsigned slow_permille;   /* share of connections (per mille) that read slowly */
+    unsigned slow_bps;        /* a slow connection reads at most this many bytes per second */
+    unsigned churn_per_s;     /* open connections closed (and reopened) per second, spread evenly */
+    int reconnect;            /* reopen connections the server closed, with a short randomised backoff */
+    int socketio;             /* speak Engine.IO v4 / Socket.IO v5 framing over the WebSocket */
 } options_t;
 
 /* ---------- connections ---------- */
 
-enum conn_state { CS_IDLE, CS_CONNECTING, CS_HANDSHAKE, CS_OPEN, CS_DONE };
+enum conn_state { CS_IDLE, CS_CONNECTING, CS_HANDSHAKE, CS_OPEN, CS_DONE, CS_RETRY };
 
 typedef struct {
     int32_t sym;  /* index into the symbol table */
     int64_t seq;  /* last seq seen; -1 before the first snapshot or quote */
+    int32_t by_snapshot; /* seq was last set by a snapshot */
 } sub_t;
 
 typedef struct {
     int fd;
     uint8_t state;
     uint8_t frag_opcode;      /* opcode of the fragmented message being reassembled; 0 = none */
+    uint8_t slow;             /* reads at most slow_bps (on a timer) once open */
+    uint8_t reopening;        /* this attempt is a reconnection */
     uint32_t index;           /* global connection index */
+    uint32_t nsubs;           /* entries in subs */
+    uint64_t retry_at_ns;     /* CS_RETRY: when to try again */
     uint64_t started_ns;      /* connect() time, monotonic */
     uint8_t *carry;           /* bytes of an incomplete frame (or handshake response) */
     uint32_t carry_len, carry_cap, carry_need;
@@ -108,6 +120,7 @@ static struct {
     int stopping;
     conn_t *conns;
     unsigned started, pending, open, failed, closed;
+    unsigned pending_reopen;  /* of pending: reconnection attempts */
     int connected_reported;
     uint64_t t0_ns;
     uint64_t next_report_ns, next_timeout_check_ns;
@@ -129,6 +142,11 @@ static struct {
     uint64_t mark_ns;
     double cpu_at_mark_ms;
     hist_t latency;           /* tick-to-wire, µs; reset at "mark" */
+    hist_t interval_latency;  /* tick-to-wire since the last progress line, µs */
+    hist_t slow_latency;      /* tick-to-wire of slow consumers, µs; reset at "mark" */
+    uint32_t *queue;          /* connections waiting to be reopened (ring of indices into conns) */
+    unsigned q_head, q_len;
+    uint64_t next_churn_ns, next_slow_ns, next_retry_check_ns;
     hist_t connect_time;      /* connect() to 101 response, µs */
     tally_t closes;           /* close codes received (or 1006 for a drop without a close frame) */
     tally_t errors;           /* error message codes received */
@@ -262,21 +280,45 @@ static int cmp_sub(const void *a, const void *b)
     return ((const sub_t *)a)->sym - ((const sub_t *)b)->sym;
 }
 
-/* Connection g subscribes to symbols (g*K + j) mod N, j < K: every symbol gets the same share. */
+/* A stable per-connection draw in [0, 1000): the same connection is hot (or slow) in every process split. */
+static unsigned permille_of(uint32_t index, uint32_t salt)
+{
+    uint64_t x = ((uint64_t)index + 1) * 0x9E3779B97F4A7C15ull ^ ((uint64_t)salt << 32);
+    x ^= x >> 31;
+    x *= 0xBF58476D1CE4E5B9ull;
+    x ^= x >> 29;
+    return (unsigned)(x % 1000);
+}
+
+/*
+ * Connection g subscribes to symbols (g*K + j) mod N, j < K: every symbol gets
+ * the same share. A hot connection (--hot-share) takes min(K, H) symbols of the
+ * first H instead, so most of the fan-out lands on a few topics.
+ */
 static void assign_subscriptions(conn_t *c)
 {
     unsigned k = g.opt.symbols_per_conn;
-    c->subs = xrealloc(NULL, k * sizeof *c->subs);
-    for (unsigned j = 0; j < k; j++) {
-        c->subs[j].sym = (int32_t)(((uint64_t)c->index * k + j) % g.nsym);
-        c->subs[j].seq = -1;
+    unsigned n = g.nsym;
+    if (g.opt.hot_permille && permille_of(c->index, 1) < g.opt.hot_permille) {
+        n = g.opt.hot_symbols;
+        if (k > n)
+            k = n;
     }
-    qsort(c->subs, k, sizeof *c->subs, cmp_sub);
+    c->nsubs = k;
+    c->slow = g.opt.slow_permille && permille_of(c->index, 2) < g.opt.slow_permille;
+    c->subs = k ? xrealloc(NULL, k * sizeof *c->subs) : NULL;
+    for (unsigned j = 0; j < k; j++) {
+        c->subs[j].sym = (int32_t)(((uint64_t)c->index * k + j) % n);
+        c->subs[j].seq = -1;
+        c->subs[j].by_snapshot = 0;
+    }
+    if (k)
+        qsort(c->subs, k, sizeof *c->subs, cmp_sub);
 }
 
 static sub_t *find_sub(conn_t *c, int32_t sym)
 {
-    unsigned k = g.opt.symbols_per_conn;
+    unsigned k = c->nsubs;
     if (k <= LINEAR_LOOKUP_MAX) {
         for (unsigned j = 0; j < k; j++)
             if (c->subs[j].sym == sym)
@@ -309,11 +351,33 @@ static void release(conn_t *c)
     c->state = CS_DONE;
 }
 
+static void enqueue(conn_t *c)
+{
+    g.queue[(g.q_head + g.q_len++) % g.opt.connections] = (uint32_t)(c - g.conns);
+}
+
+/* A failed reconnection tries again after 100-600 ms (a server restart refuses connections for a while). */
+static void schedule_retry(conn_t *c)
+{
+    c->state = CS_RETRY;
+    c->retry_at_ns = mono_ns() + 100000000ull + rng_next() % 500000000ull;
+}
+
 /* A connection attempt that never reached the open state. */
 static void fail(conn_t *c, const char *reason)
 {
-    if (c->state == CS_CONNECTING || c->state == CS_HANDSHAKE)
+    if (c->state == CS_CONNECTING || c->state == CS_HANDSHAKE) {
         g.pending--;
+        if (c->reopening)
+            g.pending_reopen--;
+    }
+    if (c->reopening) {
+        g.c.reconnect_failed++;
+        release(c);
+        if (!g.stopping)
+            schedule_retry(c);
+        return;
+    }
     g.failed++;
     tally_add(&g.failures, reason, strlen(reason));
     release(c);
@@ -328,6 +392,8 @@ static void closed(conn_t *c, unsigned code)
     g.open--;
     g.closed++;
     release(c);
+    if (g.opt.reconnect && !g.stopping)
+        enqueue(c);
 }
 
 /* ---------- writing ---------- */
@@ -396,19 +462,22 @@ static int send_frame(conn_t *c, int opcode, const void *payload, size_t len)
 /* {"op":"subscribe","symbols":[...],"channels":["quotes"]}, in messages of at most 500 symbols. */
 static int send_subscribe(conn_t *c)
 {
-    unsigned k = g.opt.symbols_per_conn;
+    unsigned k = c->nsubs;
+    /* Socket.IO: the same object as the event's argument, 42["subscribe",{...}]. */
+    const char *pre = g.opt.socketio ? "42[\"subscribe\"," : "";
+    const char *post = g.opt.socketio ? "]" : "";
     for (unsigned from = 0; from < k; from += MAX_SYMBOLS_PER_SUBSCRIBE) {
         unsigned to = from + MAX_SYMBOLS_PER_SUBSCRIBE < k ? from + MAX_SYMBOLS_PER_SUBSCRIBE : k;
-        size_t cap = 64;
+        size_t cap = 96;
         for (unsigned j = from; j < to; j++)
             cap += g.sym_len[c->subs[j].sym] + 3;
         char *msg = xrealloc(NULL, cap);
-        size_t n = (size_t)sprintf(msg, "{\"op\":\"subscribe\",\"symbols\":[");
+        size_t n = (size_t)sprintf(msg, "%s{\"op\":\"subscribe\",\"symbols\":[", pre);
         for (unsigned j = from; j < to; j++) {
             int32_t s = c->subs[j].sym;
             n += (size_t)sprintf(msg + n, "%s\"%s\"", j > from ? "," : "", g.sym_names[s]);
         }
-        n += (size_t)sprintf(msg + n, "],\"channels\":[\"quotes\"]}");
+        n += (size_t)sprintf(msg + n, "],\"channels\":[\"quotes\"]}%s", post);
         int rc = send_frame(c, WS_OP_TEXT, msg, n);
         free(msg);
         if (rc < 0)
@@ -445,10 +514,17 @@ static void send_handshake(conn_t *c)
         fail(c, "handshake: send failed");
 }
 
-static void start_connection(conn_t *c)
+static void start_connection(conn_t *c, int reopening)
 {
-    g.started++;
+    if (!reopening)
+        g.started++;
+    c->reopening = (uint8_t)reopening;
+    if (reopening)
+        for (unsigned j = 0; j < c->nsubs; j++)
+            c->subs[j].seq = -1; /* a restarted server may number from scratch: the snapshot sets the baseline */
     g.pending++;
+    if (reopening)
+        g.pending_reopen++;
     c->state = CS_CONNECTING;
     c->started_ns = mono_ns();
     c->fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
@@ -560,7 +636,12 @@ static long finish_handshake(conn_t *c, uint8_t *buf, size_t len)
     c->state = CS_OPEN;
     g.pending--;
     g.open++;
-    if (send_subscribe(c) < 0) {
+    if (c->reopening) {
+        g.c.reconnects++;
+        g.pending_reopen--;
+    }
+    /* Socket.IO subscribes once the Engine.IO open packet has come (see on_socketio). */
+    if (!g.opt.socketio && send_subscribe(c) < 0) {
         closed(c, 1006);
         return -1;
     }
@@ -616,17 +697,22 @@ static void on_message(void *ctx, const jmsg_t *m)
     }
     if (t == MT_SNAPSHOT) {
         /* A snapshot carries the symbol's current seq: the next quote is seq+1. */
-        if (m->seq > s->seq)
+        if (m->seq > s->seq) {
             s->seq = m->seq;
+            s->by_snapshot = 1;
+        }
         return;
     }
     if (s->seq < 0)
         s->seq = m->seq; /* quote before any snapshot: take it as the baseline */
-    else if (m->seq <= s->seq)
+    else if (m->seq <= s->seq) {
         g.c.duplicates++;
-    else {
+        if (s->by_snapshot)
+            g.c.stale_after_snapshot++;
+    } else {
         g.c.gaps += (uint64_t)(m->seq - s->seq - 1);
         s->seq = m->seq;
+        s->by_snapshot = 0;
     }
     if (m->have & JF_TA) {
         double us = (g.now_ms - m->ta) * 1000.0;
@@ -634,18 +720,76 @@ static void on_message(void *ctx, const jmsg_t *m)
             g.c.negative_latency++;
             us = 0;
         }
-        hist_record(&g.latency, (uint64_t)us);
+        if (c->slow) {
+            g.c.slow_messages++;
+            hist_record(&g.slow_latency, (uint64_t)us);
+        } else {
+            hist_record(&g.latency, (uint64_t)us);
+            hist_record(&g.interval_latency, (uint64_t)us);
+        }
     }
 }
 
-static void on_data_message(conn_t *c, int opcode, const uint8_t *payload, size_t len)
+/*
+ * Engine.IO v4 packets in text frames: "0{...}" open (we then connect to the
+ * main namespace with "40"), "40{...}" namespace connected (we subscribe),
+ * "2" ping (we answer "3"), "42[\"event\",{...}]" an event whose object we
+ * scan like a plain protocol message.
+ */
+static int on_socketio(conn_t *c, const uint8_t *p, size_t len)
+{
+    if (len == 0)
+        return 0;
+    switch (p[0]) {
+    case '0':
+        if (send_frame(c, WS_OP_TEXT, "40", 2) < 0) {
+            closed(c, 1006);
+            return -1;
+        }
+        return 0;
+    case '2':
+        g.c.pings++;
+        if (send_frame(c, WS_OP_TEXT, "3", 1) < 0) {
+            closed(c, 1006);
+            return -1;
+        }
+        return 0;
+    case '4':
+        if (len > 2 && p[1] == '2') {
+            const uint8_t *obj = memchr(p, '{', len);
+            if (obj && p[len - 1] == ']') {
+                jscan_frame((const char *)obj, (size_t)(p + len - 1 - obj), on_message, c);
+                return 0;
+            }
+        }
+        if (len >= 2 && p[1] == '0') {
+            /* Namespace connected. Socket.IO drops a client whose events arrive before this. */
+            if (send_subscribe(c) < 0) {
+                closed(c, 1006);
+                return -1;
+            }
+            return 0;
+        }
+        break;
+    default:
+        break;
+    }
+    g.c.messages[MT_OTHER]++;
+    return 0;
+}
+
+/* Returns -1 if the connection is gone afterwards. */
+static int on_data_message(conn_t *c, int opcode, const uint8_t *payload, size_t len)
 {
     g.c.frames++;
     if (opcode != WS_OP_TEXT) {
         g.c.messages[MT_OTHER]++; /* binary (msgpack) frames are not decoded by this client */
-        return;
+        return 0;
     }
+    if (g.opt.socketio)
+        return on_socketio(c, payload, len);
     jscan_frame((const char *)payload, len, on_message, c);
+    return 0;
 }
 
 static void protocol_error(conn_t *c, const char *what)
@@ -669,10 +813,8 @@ static int on_frame(conn_t *c, const ws_header_t *h, uint8_t *payload)
             protocol_error(c, "protocol: new message inside a fragmented one");
             return -1;
         }
-        if (h->fin) {
-            on_data_message(c, h->opcode, payload, len);
-            return 0;
-        }
+        if (h->fin)
+            return on_data_message(c, h->opcode, payload, len);
         c->frag_opcode = (uint8_t)h->opcode;
         /* The first fragment starts the reassembly buffer, like a continuation. */
         __attribute__((fallthrough));
@@ -692,11 +834,16 @@ static int on_frame(conn_t *c, const ws_header_t *h, uint8_t *payload)
         memcpy(c->msg + c->msg_len, payload, len);
         c->msg_len += (uint32_t)len;
         if (h->fin) {
-            on_data_message(c, c->frag_opcode, c->msg, c->msg_len);
-            free(c->msg);
+            /* Detach the message first: handling it may release the connection. */
+            uint8_t *msg = c->msg;
+            uint32_t msg_len = c->msg_len;
+            int op = c->frag_opcode;
             c->msg = NULL;
             c->msg_len = c->msg_cap = 0;
             c->frag_opcode = 0;
+            int rc = on_data_message(c, op, msg, msg_len);
+            free(msg);
+            return rc;
         }
         return 0;
     case WS_OP_PING:
@@ -768,7 +915,7 @@ static long consume(conn_t *c, uint8_t *buf, size_t len)
  * after any carried-over partial frame; a frame too big for the shared buffer
  * is assembled in the connection's own carry buffer instead.
  */
-static void on_readable(conn_t *c)
+static void on_readable(conn_t *c, size_t budget)
 {
     for (;;) {
         int own = c->carry_len > 0 && c->carry_need > READ_BUF_SIZE;
@@ -786,7 +933,10 @@ static void on_readable(conn_t *c)
             cap = READ_BUF_SIZE;
         }
         /* recv() rather than read(): it skips the VFS layer (fdget_pos, vfs_read) on the hot path. */
-        ssize_t n = recv(c->fd, buf + have, cap - have, 0);
+        size_t want = cap - have;
+        if (budget && want > budget)
+            want = budget;
+        ssize_t n = recv(c->fd, buf + have, want, 0);
         if (n < 0 && (errno == EAGAIN || errno == EINTR))
             return;
         if (n <= 0) {
@@ -822,8 +972,8 @@ static void on_readable(conn_t *c)
             c->carry = NULL;
             c->carry_cap = 0;
         }
-        if ((size_t)n < cap - have)
-            return; /* a short read: drained, and the next arrival raises a new edge */
+        if (budget || (size_t)n < cap - have)
+            return; /* a short read: drained, and the next arrival raises a new edge (slow: one read per tick) */
     }
 }
 
@@ -843,8 +993,50 @@ static void on_event(conn_t *c, uint32_t events)
             fail(c, "handshake: send failed");
         return;
     }
+    if (c->slow && c->state == CS_OPEN)
+        return; /* slow consumers read on their own timer (read_slow) */
     if (events & (EPOLLIN | EPOLLERR | EPOLLHUP))
-        on_readable(c);
+        on_readable(c, 0);
+}
+
+#define SLOW_TICK_NS 100000000ull /* slow consumers read 10 times a second */
+
+static void read_slow(void)
+{
+    size_t budget = g.opt.slow_bps / 10 ? g.opt.slow_bps / 10 : 1;
+    for (unsigned i = 0; i < g.started; i++)
+        if (g.conns[i].slow && g.conns[i].state == CS_OPEN)
+            on_readable(&g.conns[i], budget);
+}
+
+/* Closes one open connection (chosen at random) with 1000 and queues it to reopen. */
+static void churn_one(void)
+{
+    if (g.open == 0 || g.started == 0)
+        return;
+    for (int tries = 0; tries < 32; tries++) {
+        conn_t *c = &g.conns[rng_next() % g.started];
+        if (c->state != CS_OPEN)
+            continue;
+        uint8_t bye[2] = {1000 >> 8, 1000 & 0xFF};
+        send_frame(c, WS_OP_CLOSE, bye, 2);
+        g.open--;
+        g.c.churned++;
+        release(c);
+        enqueue(c);
+        return;
+    }
+}
+
+static void requeue_retries(uint64_t now)
+{
+    for (unsigned i = 0; i < g.started; i++) {
+        conn_t *c = &g.conns[i];
+        if (c->state == CS_RETRY && now >= c->retry_at_ns) {
+            c->state = CS_IDLE;
+            enqueue(c);
+        }
+    }
 }
 
 /* ---------- reporting ---------- */
@@ -863,6 +1055,9 @@ static void report_progress(uint64_t now)
 {
     fputs("{\"type\":\"progress\",", stdout);
     write_common(now);
+    fputs(",\"intervalLatencyUs\":", stdout);
+    hist_write_json(&g.interval_latency, stdout);
+    hist_reset(&g.interval_latency);
     fputs("}\n", stdout);
     fflush(stdout);
 }
@@ -892,6 +1087,8 @@ static void report_summary(uint64_t now)
     counters_write_fields(&w, stdout);
     fputs(",\"latencyUs\":", stdout);
     hist_write_json(&g.latency, stdout);
+    fputs(",\"slowLatencyUs\":", stdout);
+    hist_write_json(&g.slow_latency, stdout);
     fputs("}}\n", stdout);
     fflush(stdout);
 }
@@ -903,6 +1100,7 @@ static void mark(uint64_t now)
     g.c_at_mark = g.c;
     g.cpu_at_mark_ms = cpu_ms(NULL, NULL);
     hist_reset(&g.latency);
+    hist_reset(&g.slow_latency);
     printf("{\"type\":\"marked\",\"pid\":%d,\"elapsedMs\":%.1f}\n", (int)getpid(), elapsed_ms(now));
     fflush(stdout);
 }
@@ -925,6 +1123,11 @@ static void on_stdin(void)
             mark(mono_ns());
         else if (strcmp(g.stdin_buf, "stop") == 0)
             g.stopping = 1;
+        else if (strncmp(g.stdin_buf, "churn ", 6) == 0) {
+            /* "churn N": close and reopen N open connections per second from now (0 stops). */
+            g.opt.churn_per_s = (unsigned)strtoul(g.stdin_buf + 6, NULL, 10);
+            g.next_churn_ns = 0;
+        }
         else
             fprintf(stderr, "wsload: unknown command \"%s\"\n", g.stdin_buf);
         size_t used = (size_t)(nl - g.stdin_buf) + 1;
@@ -958,7 +1161,9 @@ static void usage(void)
     fputs("usage: wsload --port N --symbols-file FILE [--host H] [--path P] [--protocol S] [--connections N]\n"
           "              [--conn-offset N] [--symbols-per-conn K] [--ramp PER_SEC] [--max-pending N]\n"
           "              [--src-base N] [--src-count N] [--report-ms MS] [--connect-timeout-ms MS]\n"
-          "stdin commands: mark | stop. stdout: JSON lines.\n",
+          "              [--hot-permille P --hot-symbols H] [--slow-permille P --slow-bps B]\n"
+          "              [--churn-per-s N] [--reconnect] [--socketio]\n"
+          "stdin commands: mark | stop | churn N. stdout: JSON lines.\n",
           stderr);
     exit(2);
 }
@@ -984,7 +1189,10 @@ static void parse_options(int argc, char **argv)
         {"protocol", 1, 0, 'S'},     {"connections", 1, 0, 'c'}, {"conn-offset", 1, 0, 'o'},
         {"symbols-file", 1, 0, 'f'}, {"symbols-per-conn", 1, 0, 'k'}, {"ramp", 1, 0, 'r'},
         {"max-pending", 1, 0, 'm'},  {"src-base", 1, 0, 'b'},    {"src-count", 1, 0, 'n'},
-        {"report-ms", 1, 0, 'R'},    {"connect-timeout-ms", 1, 0, 't'}, {0, 0, 0, 0}};
+        {"report-ms", 1, 0, 'R'},    {"connect-timeout-ms", 1, 0, 't'},
+        {"hot-permille", 1, 0, 'H'}, {"hot-symbols", 1, 0, 'y'}, {"slow-permille", 1, 0, 'L'},
+        {"slow-bps", 1, 0, 'B'},     {"churn-per-s", 1, 0, 'C'}, {"reconnect", 0, 0, 'E'},
+        {"socketio", 0, 0, 'I'},     {0, 0, 0, 0}};
     int ch;
     while ((ch = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
         switch (ch) {
@@ -1002,13 +1210,26 @@ static void parse_options(int argc, char **argv)
         case 'n': o->src_count = parse_uint(optarg, "src-count"); break;
         case 'R': o->report_ms = parse_uint(optarg, "report-ms"); break;
         case 't': o->connect_timeout_ms = parse_uint(optarg, "connect-timeout-ms"); break;
+        case 'H': o->hot_permille = parse_uint(optarg, "hot-permille"); break;
+        case 'y': o->hot_symbols = parse_uint(optarg, "hot-symbols"); break;
+        case 'L': o->slow_permille = parse_uint(optarg, "slow-permille"); break;
+        case 'B': o->slow_bps = parse_uint(optarg, "slow-bps"); break;
+        case 'C': o->churn_per_s = parse_uint(optarg, "churn-per-s"); break;
+        case 'E': o->reconnect = 1; break;
+        case 'I': o->socketio = 1; break;
         default: usage();
         }
     }
     if (optind != argc || !o->port || o->port > 65535 || !o->symbols_file)
         usage();
-    if (o->max_pending == 0 || o->report_ms == 0 || o->symbols_per_conn == 0)
-        die("%s", "--max-pending, --report-ms and --symbols-per-conn must be positive");
+    if (o->max_pending == 0 || o->report_ms == 0)
+        die("%s", "--max-pending and --report-ms must be positive");
+    if (o->hot_permille > 1000 || o->slow_permille > 1000)
+        die("%s", "--hot-permille and --slow-permille must be at most 1000");
+    if (o->hot_permille && o->hot_symbols == 0)
+        die("%s", "--hot-permille needs --hot-symbols");
+    if (o->slow_permille && o->slow_bps == 0)
+        die("%s", "--slow-permille needs --slow-bps");
     if (o->src_count && o->src_base + o->src_count > 0xFFFFFF)
         die("%s", "--src-base + --src-count must stay inside 127.0.0.0/8");
 }
@@ -1031,6 +1252,8 @@ int main(int argc, char **argv)
     load_symbols(g.opt.symbols_file);
     if (g.opt.symbols_per_conn > g.nsym)
         die("%s", "--symbols-per-conn is larger than the symbol list");
+    if (g.opt.hot_symbols > g.nsym)
+        die("%s", "--hot-symbols is larger than the symbol list");
 
     signal(SIGPIPE, SIG_IGN);
     signal(SIGTERM, on_signal);
@@ -1040,7 +1263,10 @@ int main(int argc, char **argv)
         g.rng = 1;
     g.rbuf = xrealloc(NULL, READ_BUF_SIZE);
     hist_reset(&g.latency);
+    hist_reset(&g.interval_latency);
+    hist_reset(&g.slow_latency);
     hist_reset(&g.connect_time);
+    g.queue = xrealloc(NULL, ((size_t)g.opt.connections + 1) * sizeof *g.queue);
 
     g.conns = xrealloc(NULL, (size_t)g.opt.connections * sizeof *g.conns);
     for (unsigned i = 0; i < g.opt.connections; i++) {
@@ -1069,13 +1295,36 @@ int main(int argc, char **argv)
         /* Ramp: attempt number i is due at t0 + i/ramp, and at most max_pending are in flight. */
         while (g.started < g.opt.connections && g.pending < g.opt.max_pending &&
                (g.opt.ramp == 0 || (double)g.started < g.opt.ramp * (double)(now - g.t0_ns) / 1e9 + 1))
-            start_connection(&g.conns[g.started]);
+            start_connection(&g.conns[g.started], 0);
+        while (g.q_len && g.pending < g.opt.max_pending) {
+            conn_t *c = &g.conns[g.queue[g.q_head]];
+            g.q_head = (g.q_head + 1) % g.opt.connections;
+            g.q_len--;
+            start_connection(c, 1);
+        }
+        if (g.opt.churn_per_s && g.connected_reported && now >= g.next_churn_ns) {
+            uint64_t every = 1000000000ull / g.opt.churn_per_s;
+            if (g.next_churn_ns == 0)
+                g.next_churn_ns = now;
+            while (g.next_churn_ns <= now) {
+                churn_one();
+                g.next_churn_ns += every ? every : 1;
+            }
+        }
+        if (g.opt.slow_permille && now >= g.next_slow_ns) {
+            read_slow();
+            g.next_slow_ns = now + SLOW_TICK_NS;
+        }
+        if (now >= g.next_retry_check_ns) {
+            requeue_retries(now);
+            g.next_retry_check_ns = now + 50000000ull;
+        }
 
         if (g.pending && now >= g.next_timeout_check_ns) {
             check_timeouts(now);
             g.next_timeout_check_ns = now + 100000000ull;
         }
-        if (!g.connected_reported && g.started == g.opt.connections && g.pending == 0) {
+        if (!g.connected_reported && g.started == g.opt.connections && g.pending == g.pending_reopen) {
             g.connected_reported = 1;
             printf("{\"type\":\"connected\",\"pid\":%d,\"elapsedMs\":%.1f,\"open\":%u,\"failed\":%u}\n",
                    (int)getpid(), elapsed_ms(now), g.open, g.failed);
@@ -1088,6 +1337,14 @@ int main(int argc, char **argv)
         }
 
         uint64_t wake = g.next_report_ns;
+        if (g.next_retry_check_ns < wake)
+            wake = g.next_retry_check_ns;
+        if (g.opt.slow_permille && g.next_slow_ns < wake)
+            wake = g.next_slow_ns;
+        if (g.opt.churn_per_s && g.connected_reported && g.next_churn_ns < wake)
+            wake = g.next_churn_ns;
+        if (g.q_len && g.pending < g.opt.max_pending)
+            wake = now;
         if (g.pending && g.next_timeout_check_ns < wake)
             wake = g.next_timeout_check_ns;
         if (g.started < g.opt.connections && g.pending < g.opt.max_pending) {

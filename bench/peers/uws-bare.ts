@@ -9,7 +9,7 @@
  * can only deliver less.
  *
  * Speaks the protocol v1 subset the generator uses: GET /readyz, GET /healthz,
- * GET /v1/symbols, and WebSocket /v1/stream with the bourse.v1.json
+ * GET /v1/symbols, GET /metrics (event-loop delay), and WebSocket /v1/stream with the bourse.v1.json
  * sub-protocol (subscribe → one snapshot per symbol, then quotes; ping → pong;
  * other ops → an error frame).
  *
@@ -18,6 +18,7 @@
  * SIGINT close every socket with 4000 (server shutting down) and exit.
  */
 import uWS from 'uWebSockets.js';
+import { eventLoopMetrics } from './market.js';
 
 const SUBPROTOCOL = 'bourse.v1.json';
 const MAX_BACKPRESSURE = 512 * 1024; // past this uWS skips a subscriber's frames: the client sees seq gaps
@@ -162,6 +163,8 @@ app.ws('/v1/stream', {
 app.get('/readyz', (res) => void res.end('ready\n'));
 app.get('/healthz', (res) => void res.end('ok\n'));
 app.get('/v1/symbols', (res) => void res.writeHeader('content-type', 'application/json').end(symbolsBody));
+const metrics = eventLoopMetrics();
+app.get('/metrics', (res) => void res.writeHeader('content-type', 'text/plain; version=0.0.4').end(metrics()));
 app.any('/*', (res) => void res.writeStatus('404 Not Found').end('not found\n'));
 
 /** One flush: every symbol takes a random step and its quote goes to its topic. */

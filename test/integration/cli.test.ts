@@ -1,12 +1,18 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { test } from 'node:test';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, test } from 'node:test';
 import { TestClient } from '../helpers/ws-client.js';
 
 const BIN = new URL('../../../bin/bourse.js', import.meta.url).pathname;
 
+/** Runs `bourse` with its own empty DATA_DIR (embedded PGlite, signing key), removed when the test file ends. */
 function run(env: Record<string, string>, args = ['serve']) {
-  const child = spawn(process.execPath, [BIN, ...args], { env: { ...process.env, LOG_LEVEL: 'warn', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const dataDir = mkdtempSync(join(tmpdir(), 'bourse-cli-'));
+  after(() => rmSync(dataDir, { recursive: true, force: true }));
+  const child = spawn(process.execPath, [BIN, ...args], { env: { ...process.env, LOG_LEVEL: 'warn', DATA_DIR: dataDir, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   let stdout = '';
   let stderr = '';
   child.stdout.on('data', (d) => (stdout += d));
@@ -18,7 +24,8 @@ function run(env: Record<string, string>, args = ['serve']) {
 /** The port from `bourse serve`'s "listening on" line. */
 function listeningPort(p: ReturnType<typeof run>): Promise<number> {
   return new Promise<number>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`no listening line: ${p.out()} ${p.err()}`)), 15000);
+    // Generous: a first start initialises PGlite in the new DATA_DIR, slow on a loaded machine.
+    const timer = setTimeout(() => reject(new Error(`no listening line: ${p.out()} ${p.err()}`)), 90_000);
     p.child.stdout.on('data', () => {
       const m = /listening on http:\/\/[^:]+:(\d+)/.exec(p.out());
       if (m) {

@@ -65,6 +65,23 @@ const HAPPY: Record<string, (c: Ctx) => Promise<Response>> = {
   'post /v1/auth/logout': async (c) => c.call('post', '/v1/auth/logout', { refreshToken: (await c.login()).refreshToken }),
   'get /v1/auth/jwks': (c) => c.call('get', '/v1/auth/jwks'),
   'get /v1/auth/me': async (c) => c.call('get', '/v1/auth/me', undefined, await c.bearer()),
+  'get /v1/dashboards': async (c) => c.call('get', '/v1/dashboards?limit=10', undefined, await c.bearer()),
+  'post /v1/dashboards': async (c) => {
+    const r = await c.call('post', '/v1/dashboards', { name: 'OpenAPI' }, await c.bearer());
+    c.state.dashboardId = ((await r.clone().json()) as { id: string }).id;
+    return r;
+  },
+  'put /v1/dashboards/order': async (c) => c.call('put', '/v1/dashboards/order', { ids: [c.state.dashboardId] }, await c.bearer()),
+  'get /v1/dashboards/{id}': async (c) => c.call('get', `/v1/dashboards/${c.state.dashboardId}`, undefined, await c.bearer()),
+  'patch /v1/dashboards/{id}': async (c) => c.call('patch', `/v1/dashboards/${c.state.dashboardId}`, { name: 'Renamed', position: 0 }, await c.bearer()),
+  'delete /v1/dashboards/{id}': async (c) => {
+    const doomed = (await (await c.call('post', '/v1/dashboards', { name: 'Doomed' }, await c.bearer())).json()) as { id: string };
+    return c.call('delete', `/v1/dashboards/${doomed.id}`, undefined, await c.bearer());
+  },
+  'get /v1/dashboards/{id}/symbols': async (c) => c.call('get', `/v1/dashboards/${c.state.dashboardId}/symbols`, undefined, await c.bearer()),
+  'post /v1/dashboards/{id}/symbols': async (c) => c.call('post', `/v1/dashboards/${c.state.dashboardId}/symbols`, { symbol: 'AAPL' }, await c.bearer()),
+  'put /v1/dashboards/{id}/symbols': async (c) => c.call('put', `/v1/dashboards/${c.state.dashboardId}/symbols`, { symbols: ['AAPL'] }, await c.bearer()),
+  'delete /v1/dashboards/{id}/symbols/{symbol}': async (c) => c.call('delete', `/v1/dashboards/${c.state.dashboardId}/symbols/AAPL`, undefined, await c.bearer()),
   'get /v1/search': async (c) => {
     // The store thread posts the index shortly after start; until then the route answers 503 search_unavailable.
     for (let i = 0; ; i++) {

@@ -1,0 +1,60 @@
+/**
+ * `npm run bench -- --scenario NAME [--target T | --peers]`: a scenario of
+ * bench/scenarios/ against Bourse and/or the reference peers; writes
+ * bench/results/<timestamp>-<scenario>.{json,html} and docs rows.
+ * The work is in bench/suite/.
+ */
+import { BENCHMARKS_DOC, RESULTS_DIR, SCENARIOS_DIR } from './load/paths.js';
+import { applyOverrides, BENCH_USAGE, CliError, parseBenchArgs } from './suite/cli-args.js';
+import { recordReport } from './suite/record.js';
+import { loadScenario, ScenarioError, supportsTarget, TARGETS, type Target } from './suite/scenario.js';
+import { runSuite } from './suite/suite.js';
+
+async function main(): Promise<number> {
+  const log = (line: string): void => void process.stderr.write(`${line}\n`);
+  let targets: Target[];
+  let scenario;
+  let o;
+  try {
+    const parsed = parseBenchArgs(process.argv.slice(2));
+    if (parsed === 'help') {
+      process.stdout.write(BENCH_USAGE);
+      return 0;
+    }
+    o = parsed;
+    scenario = applyOverrides(await loadScenario(o.scenario, SCENARIOS_DIR), o.overrides);
+    const s = scenario;
+    targets = o.targets === 'peers' ? TARGETS.filter((t) => supportsTarget(s, t)) : [...o.targets];
+    const unsupported = targets.filter((t) => !supportsTarget(s, t));
+    if (unsupported.length) throw new CliError(`scenario ${s.name} does not run against ${unsupported.join(', ')}`);
+  } catch (err) {
+    if (err instanceof CliError || err instanceof ScenarioError) {
+      process.stderr.write(`bench: ${err.message}\n\n${BENCH_USAGE}`);
+      return 2;
+    }
+    throw err;
+  }
+  const command = `npm run bench -- ${process.argv.slice(2).join(' ')}`;
+  const report = await runSuite(scenario, targets, { log, command, echoServer: true });
+  const paths = await recordReport(report, o.resultsDir ?? RESULTS_DIR, o.docs ? BENCHMARKS_DOC : undefined);
+  for (const run of report.runs) {
+    const w = run.ws;
+    process.stdout.write(
+      `${run.target.padEnd(9)} open ${w.connect.open}/${w.connect.attempted} | ${w.window.deliveriesPerS.toLocaleString('en-US')} msg/s | ` +
+        `p50 ${w.latencyMs.p50} p90 ${w.latencyMs.p90} p99 ${w.latencyMs.p99} p99.9 ${w.latencyMs.p999} max ${w.latencyMs.max} ms | gaps ${w.window.gaps} | ` +
+        `server ${w.server.cpuCores === null ? '—' : `${(w.server.cpuCores * 100).toFixed(0)}%`} ${w.server.rssPerConnKb ?? '—'} KB/conn | generator ${(w.generator.machineShare * 100).toFixed(0)}% of machine\n`,
+    );
+  }
+  for (const run of report.runs) for (const n of run.notes) process.stdout.write(`${run.target.padEnd(9)} note: ${n}\n`);
+  for (const r of report.ratios) process.stdout.write(`bourse / ${r.peer}: delivered ×${r.delivered ?? '—'}, p99 ×${r.p99 ?? '—'}, memory/conn ×${r.memoryPerConn ?? '—'}\n`);
+  process.stdout.write(`\nresults: ${paths.json}\nreport:  ${paths.html}\n${o.docs ? 'docs rows appended to docs/benchmarks.md\n' : ''}`);
+  return 0;
+}
+
+main().then(
+  (code) => (process.exitCode = code),
+  (err: unknown) => {
+    process.stderr.write(`bench failed: ${err instanceof Error ? err.message : String(err)}\n`);
+    process.exitCode = 1;
+  },
+);

@@ -1,0 +1,102 @@
+import { mkdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { appendDocsRow, type DocsSection } from '../load/results-docs.js';
+import { renderHtml } from './html-report.js';
+import type { ScenarioReport, ScenarioRun } from './result.js';
+
+/**
+ * Where a suite run is recorded: bench/results/<timestamp>-<scenario>.json
+ * and .html, and one summary row per target in the "Scenario suite" section
+ * of docs/benchmarks.md (other sections are left alone).
+ */
+
+export const SUITE_HEADING = '## Scenario suite (`npm run bench`)';
+
+const TABLE_HEADER = [
+  '| Date (UTC) | Commit | Scenario | Target | Conns × syms (universe) | Open / failed | Delivered msg/s | p50 ms | p99 ms | p99.9 ms | max ms | Gaps | Closes | Server CPU | RSS KB/conn | ELD p99 ms | Generator | Other CPU | Extra |',
+  '|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|',
+];
+
+export const SUITE_SECTION: DocsSection = {
+  heading: SUITE_HEADING,
+  tableHeader: TABLE_HEADER,
+  intro: `
+${SUITE_HEADING}
+
+One row per target per run of \`npm run bench -- --scenario NAME [--target T | --peers]\`
+(scenarios in \`bench/scenarios/\`). The full JSON and an HTML report with
+per-second plots are in \`bench/results/<timestamp>-<scenario>.{json,html}\`.
+Columns as in the fan-out table above; ELD is the server's event-loop delay
+p99 (max over the run) from its /metrics, "—" when it exposes none. Extra holds
+the scenario's own figures (burst phases, churn RSS and reconnect storm, slow
+consumers).
+
+${TABLE_HEADER.join('\n')}
+`,
+};
+
+const pct = (x: number | null | undefined): string => (x === null || x === undefined ? '—' : `${(x * 100).toFixed(0)}%`);
+
+/** The scenario-specific cell. */
+export function extraCell(run: ScenarioRun): string {
+  const parts: string[] = [];
+  const ph = run.phases;
+  if (run.burst) {
+    for (const name of ['before', 'burst', 'after']) {
+      const p = ph[name];
+      if (p) parts.push(`${name} ${p.deliveredPerS.toLocaleString('en-US')}/s p99 ${p.latencyMs.p99}`);
+    }
+  }
+  if (run.churn) {
+    const c = run.churn;
+    parts.push(`churned ${c.churned}, RSS ${c.rssChange === null ? '—' : `${(c.rssChange * 100).toFixed(1)}%`}`);
+    if (c.restart) parts.push(c.restart.allBack ? `restart: all back in ${c.restart.reconnectMs} ms` : `restart: ${c.restart.openAfter} back`);
+  }
+  if (run.slow) parts.push(`slow ${pct(run.slow.share)}: p99 ${run.slow.latencyMs.p99} ms`);
+  if (run.serverErrors) parts.push(`${run.serverErrors} server errors`);
+  if (run.http?.length) parts.push(run.http.map((h) => `${h.path} ${h.requestsPerS.toLocaleString('en-US')} req/s p99 ${h.latencyMs.p99} ms`).join('; '));
+  return parts.join('; ').replace(/\|/g, '/');
+}
+
+export function suiteDocsRow(r: ScenarioReport, run: ScenarioRun): string {
+  const w = run.ws;
+  const s = r.scenario;
+  const closes = Object.entries(w.closes).map(([k, v]) => `${k}×${v}`).join(' ') || '—';
+  const cells = [
+    r.startedAt.slice(0, 16).replace('T', ' '),
+    r.commit,
+    s.name,
+    run.target,
+    `${s.connections} × ${s.symbolsPerConn} (${s.universe})`,
+    `${w.connect.open} / ${w.connect.failed}`,
+    w.window.deliveriesPerS.toLocaleString('en-US'),
+    String(w.latencyMs.p50),
+    String(w.latencyMs.p99),
+    String(w.latencyMs.p999),
+    String(w.latencyMs.max),
+    String(w.window.gaps),
+    closes,
+    pct(w.server.cpuCores),
+    w.server.rssPerConnKb === null ? '—' : w.server.rssPerConnKb.toFixed(2),
+    run.eventLoop ? String(run.eventLoop.p99MaxMs) : '—',
+    `${pct(w.generator.machineShare)} (${w.generator.processes} proc)`,
+    pct(w.machineLoad.otherCores),
+    extraCell(run),
+  ];
+  return `| ${cells.join(' | ')} |`;
+}
+
+export interface RecordPaths {
+  readonly json: string;
+  readonly html: string;
+}
+
+/** Writes the JSON and the HTML; appends the docs rows unless docPath is undefined. */
+export async function recordReport(r: ScenarioReport, resultsDir: string, docPath: string | undefined): Promise<RecordPaths> {
+  await mkdir(resultsDir, { recursive: true });
+  const base = join(resultsDir, `${r.startedAt.replace(/[:.]/g, '-')}-${r.scenario.name}`);
+  await writeFile(`${base}.json`, `${JSON.stringify(r, null, 2)}\n`);
+  await writeFile(`${base}.html`, renderHtml(r));
+  if (docPath) for (const run of r.runs) await appendDocsRow(docPath, suiteDocsRow(r, run), SUITE_SECTION);
+  return { json: `${base}.json`, html: `${base}.html` };
+}

@@ -1,0 +1,42 @@
+import { execFile } from 'node:child_process';
+import { availableParallelism } from 'node:os';
+import { promisify } from 'node:util';
+import { ensureNativeClient } from '../load/native-build.js';
+import { REPO_ROOT } from '../load/paths.js';
+import { peerRatios, REFERENCES, type ScenarioReport, type ScenarioRun } from './result.js';
+import { runScenario } from './run-scenario.js';
+import type { Scenario, Target } from './scenario.js';
+
+/** Runs a scenario against each target in turn (Bourse first) and assembles the report. */
+export async function runSuite(
+  scenario: Scenario,
+  targets: readonly Target[],
+  o: { readonly log: (line: string) => void; readonly command: string; readonly echoServer?: boolean },
+): Promise<ScenarioReport> {
+  const startedAt = new Date().toISOString();
+  const binary = await ensureNativeClient(o.log);
+  const commit = await gitCommit();
+  const runs: ScenarioRun[] = [];
+  for (const target of targets) runs.push(await runScenario(scenario, target, { binary, commit, log: o.log, echoServer: o.echoServer }));
+  return {
+    kind: 'bench-scenario',
+    version: 1,
+    scenario,
+    startedAt,
+    commit,
+    machine: { cpus: availableParallelism(), node: process.version, platform: `${process.platform}-${process.arch}` },
+    runs,
+    ratios: peerRatios(runs),
+    references: REFERENCES,
+    command: o.command,
+  };
+}
+
+async function gitCommit(): Promise<string> {
+  try {
+    const { stdout } = await promisify(execFile)('git', ['rev-parse', '--short', 'HEAD'], { cwd: REPO_ROOT });
+    return stdout.trim();
+  } catch {
+    return 'unknown';
+  }
+}
