@@ -1,5 +1,6 @@
 import { parentPort, workerData, type MessagePort } from 'node:worker_threads';
-import { InterestTable, ThreadState, applyUniverse, systemClock, workerContext, type UniverseMessage, type WorkerBaseData } from '../core/index.js';
+import { InterestTable, ThreadState, TraceSlots, applyUniverse, serveThreadAdmin, startTracing, systemClock, workerContext, type UniverseMessage, type WorkerBaseData } from '../core/index.js';
+import { ActorTracer } from './actor-tracing.js';
 import { QuoteTable } from './quote-table.js';
 import { Shard } from './shard.js';
 import { TickRing } from './tick-ring.js';
@@ -11,6 +12,8 @@ export interface ShardWorkerData extends WorkerBaseData {
   readonly ring: SharedArrayBuffer;
   readonly interest: SharedArrayBuffer;
   readonly prevClose: Float64Array;
+  /** Trace slot table written by ingest (present when tracing is on). */
+  readonly traceSlots?: SharedArrayBuffer;
 }
 
 /** Supervisor → shard messages. */
@@ -31,7 +34,9 @@ const table = new QuoteTable(data.quoteTable);
 // may have left open (the record it was copying, if any, is reset).
 const recovered = table.recover();
 if (recovered !== null) log.warn({ slot: recovered }, 'closed a write section left open by the previous shard thread');
+const tracing = await startTracing(config, { thread: name, shard: data.shard });
 const shard = new Shard({
+  tracing: tracing && data.traceSlots ? new ActorTracer(tracing.tracer, new TraceSlots(data.traceSlots), universe) : undefined,
   shard: data.shard,
   universe,
   directory,
@@ -122,9 +127,11 @@ function stop(): void {
   storePort?.close();
   status.set(name, ThreadState.down);
   log.info({ ticks: shard.stats.ticks, flushes: shard.stats.flushes }, 'shard stopped');
+  void tracing?.shutdown().catch(() => undefined);
   parentPort!.close();
 }
 
+serveThreadAdmin(parentPort!);
 status.set(name, ThreadState.ready);
 log.info({ symbols: shard.actorCount }, 'shard ready');
 parentPort!.postMessage({ type: 'ready' });

@@ -1,4 +1,5 @@
 import {
+  TickField,
   FrameBatchWriter,
   FrameKind,
   QUOTE_FIELDS,
@@ -16,6 +17,7 @@ import {
   type Universe,
 } from '../core/index.js';
 import { TickerActor } from './ticker-actor.js';
+import { ActorTracer } from './actor-tracing.js';
 import type { QuoteTable } from './quote-table.js';
 
 export interface ShardOptions {
@@ -30,6 +32,8 @@ export interface ShardOptions {
   readonly prevClose?: Float64Array;
   /** Told about an actor that threw while applying a tick (the shard resumes it). */
   readonly onActorError?: (symbolId: number, err: unknown) => void;
+  /** Tracing (absent = off): an `actor.apply` span for each tick that carries a trace slot token. */
+  readonly tracing?: ActorTracer;
   /** Told, once per flush that closed any, about every bar that closed in it (persistence). */
   readonly onBarsClosed?: (bars: ClosedBar[]) => void;
 }
@@ -108,6 +112,17 @@ export class Shard {
       return;
     }
     this.stats.ticks++;
+    const tracing = this.#o.tracing;
+    // A traced tick (its spare field holds a trace slot token) is applied inside an actor span.
+    if (tracing !== undefined && view[offset + TickField.reserved] !== 0) {
+      tracing.traced(view, offset, this.index, () => this.#applyTo(id, view, offset));
+      return;
+    }
+    this.#applyTo(id, view, offset);
+  };
+
+  #applyTo(id: number, view: Float64Array, offset: number): void {
+    const d = this.#o.directory;
     try {
       this.#actors[d.slotOf[id]].apply(view, offset);
     } catch (err) {
@@ -116,7 +131,7 @@ export class Shard {
       this.stats.actorErrors++;
       this.#o.onActorError?.(id, err);
     }
-  };
+  }
 
   /** The actor for a symbol id owned by this shard (tests, debug). */
   actor(symbolId: number): TickerActor {

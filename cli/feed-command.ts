@@ -1,5 +1,6 @@
 import { parseArgs } from 'node:util';
-import { SIM_PROFILES, createLogger, hasCode, systemClock, type Config, type FeedSource } from '../core/index.js';
+import { SIM_PROFILES, createLogger, hasCode, publishTraceHeaders, startTracing, systemClock, type Config, type FeedSource, type TickKind } from '../core/index.js';
+import { tickSubject } from '../ingest/jetstream/tick-codec.js';
 import { feedSettings } from '../ingest/feed-settings.js';
 import { createFeedSource } from '../ingest/feeds/index.js';
 import { JetStreamPublisher, connectNats } from '../ingest/jetstream/index.js';
@@ -84,7 +85,10 @@ export async function feedCommand(config: Config, args: string[], out: NodeJS.Wr
     throw e;
   }
   const nats = await connectNats({ servers: config.natsUrl.split(',').map((s) => s.trim()), name: `bourse-feed-${process.pid}` });
-  const publisher = new JetStreamPublisher({ nc: nats.nc, universe, prefix: config.natsSubjectPrefix, stream: config.natsMarketStream, clock: systemClock });
+  // Traced feeds start each tick's trace here: the server's ingest and shard spans join it through the traceparent header.
+  const tracing = await startTracing(config, { thread: 'feed' });
+  const headers = tracing ? publishTraceHeaders(tracing.tracer, (symbol, kind) => tickSubject(config.natsSubjectPrefix, kind as TickKind, symbol)) : undefined;
+  const publisher = new JetStreamPublisher({ nc: nats.nc, universe, prefix: config.natsSubjectPrefix, stream: config.natsMarketStream, clock: systemClock, headers });
   try {
     await feed.start(publisher);
   } catch (e) {
@@ -104,6 +108,7 @@ export async function feedCommand(config: Config, args: string[], out: NodeJS.Wr
   await feed.stop();
   await publisher.close();
   await nats.close();
+  await tracing?.shutdown().catch(() => undefined);
   out.write(`stopped: ${publisher.stats.acked} ticks acked by JetStream, ${publisher.stats.failed + publisher.stats.dropped} not\n`);
   return outcome === 'failed' || publisher.stats.failed + publisher.stats.dropped > 0 ? 1 : 0;
 }

@@ -4,6 +4,7 @@ import { feedCommand } from './feed-command.js';
 import { migrateCommand } from './migrate-command.js';
 import { secCommand } from './sec-command.js';
 import { quarantineCommand, streamsCommand } from './nats-commands.js';
+import { profileCommand } from './profile-command.js';
 import { startServer } from './supervisor.js';
 
 const USAGE = `Usage: bourse <command>
@@ -18,6 +19,8 @@ Commands:
             Create or update the JetStream streams MARKET and QUARANTINE (needs NATS_URL).
   quarantine list [--after ID] [--limit N] | show ID | replay ID | purge ID|--all
             Inspect, replay or drop quarantined poison pills (needs NATS_URL).
+  profile --thread NAME [--seconds N] --out FILE.html|FILE.cpuprofile|FILE.heapsnapshot [--url URL] [--token T]
+            Profile one thread of a running server (needs BOURSE_ADMIN_TOKEN there) into a flamegraph page or profile.
   migrate up | down [--steps N] | status
             Apply, revert or list database migrations (DATABASE_URL, else PGlite in DATA_DIR).
   config    Print the effective configuration (after validation) as JSON.
@@ -40,6 +43,8 @@ async function main(argv: string[]): Promise<number> {
       return streamsCommand(readConfig(), rest, process.stdout);
     case 'quarantine':
       return quarantineCommand(readConfig(), rest, process.stdout);
+    case 'profile':
+      return profileCommand(readConfig(), rest, process.stdout, process.stderr);
     case 'migrate':
       return migrateCommand(readConfig(), rest, process.stdout, process.stderr);
     case 'config':

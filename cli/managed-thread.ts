@@ -51,7 +51,7 @@ export class ManagedThread {
     const w = new Worker(o.url, { workerData: o.workerData(), name: o.name, resourceLimits: o.resourceLimits });
     this.#worker = w;
     this.#startedAt = Date.now();
-    w.on('error', (err) => o.log.error({ err, thread: o.name }, 'thread failed'));
+    w.on('error', (err) => o.log.error({ err, worker: o.name }, 'thread failed'));
     this.#exited = new Promise((resolve) =>
       w.once('exit', (code) => {
         if (this.#worker === w) this.#worker = undefined;
@@ -87,7 +87,7 @@ export class ManagedThread {
     this.#delay = Math.min(o.backoffMaxMs, Math.max(1, this.#delay * 2));
     this.#restarts++;
     o.onRestart?.(o.name);
-    o.log.error({ thread: o.name, code, restarts: this.#restarts, delayMs: delay }, 'thread exited unexpectedly; restarting');
+    o.log.error({ worker: o.name, code, restarts: this.#restarts, delayMs: delay }, 'thread exited unexpectedly; restarting');
     o.onCrash?.(code);
     this.#restartTimer = setTimeout(() => {
       if (!this.#stopping) this.start(true);

@@ -4,6 +4,8 @@ import { MessageChannel, type Worker } from 'node:worker_threads';
 import {
   InterestTable,
   SymbolDirectory,
+  TraceSlots,
+  tracingSettings,
   ThreadState,
   ThreadStatus,
   createLogger,
@@ -27,6 +29,7 @@ import type { StoreSecrets } from '../domain/modules.js';
 import { ManagedThread } from './managed-thread.js';
 import { admitListings } from './universe-growth.js';
 import { loadSigningKey, signingKeyFromPem } from '../core/auth/signing-key.js';
+import { isThreadAdminOpen, routeThreadAdmin } from './thread-admin-router.js';
 
 /**
  * Young-generation cap per worker thread, MB. Hot threads make short-lived
@@ -86,6 +89,8 @@ export async function startServer(config: Config, log: Logger = createLogger(con
   const S = config.shards;
   const quoteTables = layout.shardCapacity.map((slots) => QuoteTable.allocate(slots));
   const rings = Array.from({ length: S }, () => TickRing.allocate(RING_RECORDS));
+  /** Trace contexts from ingest to the shards, with the ticks they belong to (only when tracing is on). */
+  const traceSlots = tracingSettings(config) ? TraceSlots.allocate() : undefined;
   const interestSab = InterestTable.allocate(G, layout.capacity);
   const interest = new InterestTable(interestSab, G, layout.capacity);
   const slots = statusSlots(config);
@@ -199,7 +204,7 @@ export async function startServer(config: Config, log: Logger = createLogger(con
         ...backoff,
         name,
         url: new URL('../actors/shard-worker.js', import.meta.url),
-        workerData: (): ShardWorkerData => ({ config: threadConfig, companies, layout, shard: s, quoteTable: quoteTables[s], ring: rings[s], interest: interestSab, status: statusSab, prevClose }),
+        workerData: (): ShardWorkerData => ({ config: threadConfig, companies, layout, shard: s, quoteTable: quoteTables[s], ring: rings[s], interest: interestSab, status: statusSab, prevClose, traceSlots }),
         onStart: (w) => {
           status.set(name, ThreadState.starting);
           shardUp.set(s, false);
@@ -228,6 +233,7 @@ export async function startServer(config: Config, log: Logger = createLogger(con
         status.set(name, ThreadState.starting);
         gatewayUp.set(g, false);
         w.on('message', (e: GatewayEvent) => {
+          if (isThreadAdminOpen(e)) return routeThreadAdmin(w, e, (thread) => [...gateways, ...shards, ingest, store].find((t) => t.name === thread)?.worker);
           if (e.type === 'quarantine') toIngest(w, e.id, e.request);
           else if (e.type === 'listening') {
             gatewayUp.set(g, true);
@@ -251,7 +257,7 @@ export async function startServer(config: Config, log: Logger = createLogger(con
     ...backoff,
     name: 'ingest',
     url: new URL('../ingest/ingest-worker.js', import.meta.url),
-    workerData: (): IngestWorkerData => ({ config: threadConfig, companies, layout, rings, status: statusSab }),
+    workerData: (): IngestWorkerData => ({ config: threadConfig, companies, layout, rings, status: statusSab, traceSlots }),
     onStart: (w) => {
       status.set('ingest', ThreadState.starting);
       // Posted before the thread runs: it is there by the time the consumer starts.

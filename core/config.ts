@@ -26,6 +26,7 @@ export const FEEDS = ['simulator', 'replay', 'finnhub', 'alpaca', 'none'] as con
 /** Variables whose values are secrets: never printed (`bourse config` shows them redacted). */
 export const SECRET_VARIABLES: readonly (keyof Config)[] = ['finnhubToken', 'alpacaKeyId', 'alpacaSecret', 'adminToken', 'databaseUrl', 'authPrivateKey'];
 export const SIM_PROFILES = ['steady', 'open', 'news'] as const;
+export const OTEL_SAMPLERS = ['always_on', 'always_off', 'traceidratio', 'parentbased_always_on', 'parentbased_always_off', 'parentbased_traceidratio'] as const;
 export const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'] as const;
 
 export interface Config {
@@ -111,6 +112,18 @@ export interface Config {
   /** scrypt cost of new password hashes, as log2 N. */
   readonly passwordHashCost: number;
   readonly universeHeadroom: number;
+  /** Longest CPU profile /admin/profile may take, seconds. */
+  readonly profileMaxSeconds: number;
+  /** CPU profile sampling interval, µs. */
+  readonly profileSamplingUs: number;
+  /** OpenTelemetry (standard variables): traces are off unless an exporter is chosen (see core/tracing). */
+  readonly otelSdkDisabled: boolean;
+  readonly otelTracesExporter: string | undefined;
+  readonly otelExporterOtlpEndpoint: string | undefined;
+  readonly otelExporterOtlpProtocol: 'http/protobuf' | 'http/json';
+  readonly otelTracesSampler: (typeof OTEL_SAMPLERS)[number];
+  readonly otelTracesSamplerArg: string | undefined;
+  readonly otelServiceName: string;
   /** SEC documents (ticker list, submissions documents or a directory of them) that add CIK and SIC to the company directory. */
   readonly companyProfiles: readonly string[];
 }
@@ -194,6 +207,15 @@ export const CONFIG_TABLE: readonly Entry[] = [
   { env: 'PASSWORD_HASH_COST', key: 'passwordHashCost', kind: int(10, 20), default: () => 15, doc: 'scrypt cost of new password hashes as log2 N (r=8, p=1; 15 = 32 MiB and ~50–100 ms per hash). Existing hashes keep the cost they were made with.' },
   { env: 'UNIVERSE_HEADROOM', key: 'universeHeadroom', kind: int(0, 100_000), default: () => 1024, doc: 'Room per shard for symbols added while running (UNIVERSE_SOURCE=sec follows new listings live); beyond it a new listing waits for a restart.' },
   { env: 'SIM_BURST', key: 'simBurst', kind: { type: 'string' }, default: () => undefined, doc: 'Simulator: one rate burst `AT_EPOCH_MS:DURATION_MS:MULTIPLIER` (e.g. 10× for 10 s, for the burst benchmark); unset = none.' },
+  { env: 'PROFILE_MAX_SECONDS', key: 'profileMaxSeconds', kind: int(1, 3600), default: () => 60, doc: 'Longest CPU profile `/admin/profile` and `/admin/flamegraph` take (`seconds=` above it: `invalid_profile_seconds`).' },
+  { env: 'PROFILE_SAMPLING_US', key: 'profileSamplingUs', kind: int(50, 100_000), default: () => 1000, doc: 'CPU profile sampling interval in microseconds (smaller: finer profiles, more overhead on the profiled thread).' },
+  { env: 'OTEL_SDK_DISABLED', key: 'otelSdkDisabled', kind: { type: 'bool' }, default: () => false, doc: 'OpenTelemetry: `true` turns tracing off whatever else is set.' },
+  { env: 'OTEL_TRACES_EXPORTER', key: 'otelTracesExporter', kind: { type: 'string' }, default: () => undefined, doc: 'OpenTelemetry trace exporter: `otlp`, `console` or `none`; unset = `otlp` when an OTLP endpoint is set, else none (traces off).' },
+  { env: 'OTEL_EXPORTER_OTLP_ENDPOINT', key: 'otelExporterOtlpEndpoint', kind: { type: 'string' }, default: () => undefined, doc: 'OTLP/HTTP collector base URL (`http://collector:4318`; traces go to `/v1/traces`). Other `OTEL_EXPORTER_OTLP_*` variables (headers, timeout) are read by the SDK.' },
+  { env: 'OTEL_EXPORTER_OTLP_PROTOCOL', key: 'otelExporterOtlpProtocol', kind: { type: 'enum', values: ['http/protobuf', 'http/json'] }, default: () => 'http/protobuf', doc: 'OTLP encoding over HTTP (gRPC is not bundled).' },
+  { env: 'OTEL_TRACES_SAMPLER', key: 'otelTracesSampler', kind: { type: 'enum', values: OTEL_SAMPLERS }, default: () => 'parentbased_always_on', doc: 'Trace sampler (standard names); use `parentbased_traceidratio` with OTEL_TRACES_SAMPLER_ARG under load.' },
+  { env: 'OTEL_TRACES_SAMPLER_ARG', key: 'otelTracesSamplerArg', kind: { type: 'string' }, default: () => undefined, doc: 'Sampling ratio 0..1 for the `traceidratio` samplers (default 1).' },
+  { env: 'OTEL_SERVICE_NAME', key: 'otelServiceName', kind: { type: 'string' }, default: () => 'bourse', doc: 'service.name of every span.' },
   { env: 'COMPANY_PROFILES', key: 'companyProfiles', kind: { type: 'string' }, default: () => undefined, doc: 'Comma-separated SEC documents (a company_tickers_exchange.json, `CIK##########.json` submissions documents or a directory of them) that add CIK and SIC industry to the company directory at start; unset = UNIVERSE_FILE alone (CIK only).' },
 ];
 
@@ -262,6 +284,9 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>> = p
     if (!/^https?:\/\/\S+$/.test(v)) fail(env, v, 'must be an http(s) URL');
   }
   out.simBurst = out.simBurst === undefined ? undefined : parseSimBurst(String(out.simBurst));
+  if (c.otelTracesExporter !== undefined && !/^(otlp|console|none)$/.test(c.otelTracesExporter)) fail('OTEL_TRACES_EXPORTER', c.otelTracesExporter, 'must be otlp, console or none');
+  if (c.otelExporterOtlpEndpoint !== undefined && !/^https?:\/\/\S+$/.test(c.otelExporterOtlpEndpoint)) fail('OTEL_EXPORTER_OTLP_ENDPOINT', c.otelExporterOtlpEndpoint, 'must be an http(s) URL');
+  if (c.otelTracesSamplerArg !== undefined && !(Number(c.otelTracesSamplerArg) >= 0 && Number(c.otelTracesSamplerArg) <= 1)) fail('OTEL_TRACES_SAMPLER_ARG', c.otelTracesSamplerArg, 'must be a number from 0 to 1');
   return Object.freeze(c);
 }
 

@@ -74,6 +74,12 @@ export const ERRORS = {
   symbol_already_listed: { status: 409, retryable: false, message: 'the symbol is already in this watchlist' },
   symbol_not_listed: { status: 404, retryable: false, message: 'the symbol is not in this watchlist' },
   invalid_order: { status: 400, retryable: false, message: 'a reorder must list exactly the current items, each once' },
+  // Profiling (/admin/profile, /admin/flamegraph, /admin/heap).
+  unknown_thread: { status: 404, retryable: false, message: 'no thread by that name (see /admin/threads)' },
+  invalid_profile_seconds: { status: 400, retryable: false, message: 'seconds must be an integer within the allowed range' },
+  profile_in_progress: { status: 409, retryable: true, message: 'a profile of this thread is already being taken' },
+  thread_unavailable: { status: 503, retryable: true, message: 'the thread is not running or stopped before it answered' },
+  profile_failed: { status: 500, retryable: true, message: 'the inspector could not take the profile' },
   // Company search.
   search_unavailable: { status: 503, retryable: true, message: 'the search index is being built; retry shortly' },
 } as const satisfies Record<string, ErrorSpec>;

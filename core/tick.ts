@@ -26,7 +26,7 @@ export const TickField = {
   arrival: 9,
   /** Source sequence number for redelivery dedupe (0 = none). */
   sourceSeq: 10,
-  /** Reserved, keeps a record 96 bytes. */
+  /** Trace slot token when tracing is on (core/tracing/trace-slots.ts), else 0; keeps a record 96 bytes. */
   reserved: 11,
 } as const;
 

@@ -1,5 +1,5 @@
 import { parentPort, workerData, type MessagePort } from 'node:worker_threads';
-import { ThreadState, applyUniverse, systemClock, workerContext, type UniverseMessage, type WorkerBaseData } from '../core/index.js';
+import { ThreadState, applyUniverse, dbSpanObserver, serveThreadAdmin, startTracing, systemClock, tracedRpcHandler, workerContext, type Tracing, type UniverseMessage, type WorkerBaseData } from '../core/index.js';
 import { serveRpc, type RpcHandler, type RpcPush } from '../core/rpc.js';
 import { migrateUp, openDatabase, pgliteDirOf } from '../core/store/database.js';
 import type { StoreContext, StoreModule } from './store-context.js';
@@ -27,12 +27,15 @@ const gateways = new Map<number, MessagePort>();
 const shards = new Map<number, MessagePort>();
 let ingestPort: MessagePort | undefined;
 const post = (e: StoreEvent): void => parentPort!.postMessage(e);
+serveThreadAdmin(parentPort!);
 
 let modules: StoreModule[] = [];
 let stopping = false;
+let tracing: Tracing | undefined;
 
 try {
-  const store = await openDatabase({ url: config.databaseUrl, pgliteDir: config.databaseUrl ? undefined : pgliteDirOf(config.dataDir), poolSize: config.dbPoolSize });
+  tracing = await startTracing(config, { thread: 'store' });
+  const store = await openDatabase({ url: config.databaseUrl, pgliteDir: config.databaseUrl ? undefined : pgliteDirOf(config.dataDir), poolSize: config.dbPoolSize, onQuery: tracing ? dbSpanObserver(tracing.tracer) : undefined });
   if (config.migrateOnStart) {
     const r = await migrateUp(store.db);
     for (const m of r.results ?? []) log.info({ migration: m.migrationName, status: m.status }, 'migration applied');
@@ -54,7 +57,7 @@ try {
   for (const m of modules) {
     for (const [method, h] of Object.entries(m.handlers ?? {})) {
       if (handlers[method]) throw new Error(`RPC method ${method} registered twice (${m.name})`);
-      handlers[method] = h;
+      handlers[method] = tracing ? tracedRpcHandler(tracing.tracer, method, h) : h;
     }
   }
 
@@ -108,6 +111,7 @@ async function stop(close: () => Promise<void>): Promise<void> {
   for (const p of [...gateways.values(), ...shards.values()]) p.close();
   ingestPort?.close();
   await close();
+  await tracing?.shutdown().catch(() => undefined);
   status.set('store', ThreadState.down);
   log.info('store stopped');
   process.exit(0);

@@ -24,11 +24,7 @@ const MAX_LIST = 1000;
  */
 export function registerAdminRoutes(app: TemplatedApp, d: AdminDeps): void {
   if (!d.token) return;
-  const expected = Buffer.from(`Bearer ${d.token}`);
-  const authorised = (req: HttpRequest): boolean => {
-    const got = Buffer.from(req.getHeader('authorization'));
-    return got.length === expected.length && timingSafeEqual(got, expected);
-  };
+  const authorised = adminGuard(d.token);
   const route = (handler: (req: HttpRequest) => QuarantineRequest | string) => (res: HttpResponse, req: HttpRequest) => {
     if (!authorised(req)) return reply(res, { status: 401, body: JSON.parse(errorBody('unauthorized', 'give Authorization: Bearer <BOURSE_ADMIN_TOKEN>')) });
     const r = handler(req);
@@ -56,6 +52,15 @@ export function registerAdminRoutes(app: TemplatedApp, d: AdminDeps): void {
   app.post('/admin/quarantine/:id/replay', route(withId('replay')));
   app.del('/admin/quarantine/:id', route(withId('purge')));
   app.del('/admin/quarantine', route(() => ({ op: 'purge' })));
+}
+
+/** `Authorization: Bearer <token>` check, in constant time (every /admin route uses it). */
+export function adminGuard(token: string): (req: HttpRequest) => boolean {
+  const expected = Buffer.from(`Bearer ${token}`);
+  return (req) => {
+    const got = Buffer.from(req.getHeader('authorization'));
+    return got.length === expected.length && timingSafeEqual(got, expected);
+  };
 }
 
 function reply(res: HttpResponse, r: AdminResponse): void {

@@ -24,6 +24,8 @@ export interface ApiDeps {
   readonly version: string;
   /** The access tokens' public key (JWKS). */
   readonly authPublicKey: PublicJwk;
+  /** Called once per answered request (metrics: http_request_duration_seconds). */
+  readonly observe?: (route: string, method: string, status: number, seconds: number) => void;
   /** Subscribes to the store thread's pushes (e.g. `search.index`). */
   readonly onStorePush?: (handler: (p: RpcPush) => void) => void;
 }
@@ -39,6 +41,7 @@ export function registerApi(app: TemplatedApp, d: ApiDeps): HttpApi {
     rateLimit: d.rateLimit,
     limits: { loginPerMinute: d.config.loginRateLimit, apiPerMinute: d.config.apiRateLimit },
     log: d.log,
+    observe: d.observe,
   });
   // Feature routes (one line each).
   documentMarketRoutes(api);

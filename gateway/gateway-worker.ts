@@ -1,6 +1,8 @@
 import { parentPort, workerData, type MessagePort } from 'node:worker_threads';
-import { InterestTable, ThreadState, applyUniverse, systemClock, workerContext, type AdminResponse, type QuarantineRequest, type ServerMessage, type UniverseMessage, type WorkerBaseData } from '../core/index.js';
+import { InterestTable, ThreadState, applyUniverse, httpSpanObserver, profilableThreads, serveThreadAdmin, startTracing, systemClock, workerContext, type AdminResponse, type QuarantineRequest, type ServerMessage, type UniverseMessage, type WorkerBaseData } from '../core/index.js';
 import { registerAdminRoutes } from './admin-routes.js';
+import { registerProfilingRoutes } from './profiling-routes.js';
+import { ThreadAdminClient } from './thread-admin-client.js';
 import { QuoteTable } from '../actors/quote-table.js';
 import { BatchGate } from './batch-gate.js';
 import { Fanout } from './fanout.js';
@@ -52,6 +54,7 @@ const { config, log, universe, directory, status } = workerContext(data, name);
 const interest = new InterestTable(data.interest, config.gatewayThreads, directory.layout.capacity);
 const reader = new QuoteReader(universe, directory, data.quoteTables.map((sab) => new QuoteTable(sab)));
 const topics = new Topics(universe);
+const tracing = await startTracing(config, { thread: name });
 const app = createApp();
 const fanout = new Fanout(app, topics, systemClock);
 const tokens = new TokenVerifier(data.authPublicKey, { issuer: config.authIssuer, clock: systemClock });
@@ -84,6 +87,19 @@ registerAdminRoutes(app, {
       post({ type: 'quarantine', id, request });
     }),
 });
+// Profiling: requests for any thread go through the supervisor; this thread serves its own too.
+const threadAdmin = new ThreadAdminClient((m) => parentPort!.postMessage(m));
+parentPort!.on('message', threadAdmin.onMessage);
+serveThreadAdmin(parentPort!);
+registerProfilingRoutes(app, {
+  token: config.adminToken,
+  threads: profilableThreads(config),
+  states: () => status.snapshot(),
+  open: (thread, request) => threadAdmin.open(thread, request),
+  maxSeconds: config.profileMaxSeconds,
+  intervalUs: config.profileSamplingUs,
+  now: () => systemClock.now(),
+});
 const api = registerApi(app, {
   config,
   universe,
@@ -93,6 +109,7 @@ const api = registerApi(app, {
   rateLimit: inProcessRateLimit(),
   version: data.version,
   authPublicKey: data.authPublicKey,
+  observe: tracing ? httpSpanObserver(tracing.tracer) : undefined,
   onStorePush: (h) => storePushHandlers.push(h),
 });
 registerRestRoutes(app, { universe, reader, status, clock: systemClock, thread: name, draining: () => draining });

@@ -1,6 +1,6 @@
 import { parentPort, workerData, type MessagePort } from 'node:worker_threads';
 import { RpcClient } from '../core/rpc.js';
-import { ThreadState, applyUniverse, systemClock, workerContext, type FeedSource, type UniverseMessage, type WorkerBaseData } from '../core/index.js';
+import { ThreadState, TraceSlots, applyUniverse, serveThreadAdmin, startTracing, systemClock, workerContext, type FeedSource, type UniverseMessage, type WorkerBaseData } from '../core/index.js';
 import { TickRing } from '../actors/tick-ring.js';
 import { startJetStreamPipeline, type JetStreamPipeline } from './jetstream-pipeline.js';
 import { feedSettings } from './feed-settings.js';
@@ -12,6 +12,8 @@ import { TickRouter } from './tick-router.js';
 export interface IngestWorkerData extends WorkerBaseData {
   /** One tick ring per shard, in shard order. */
   readonly rings: readonly SharedArrayBuffer[];
+  /** Trace slot table shared with the shards (present when tracing is on). */
+  readonly traceSlots?: SharedArrayBuffer;
 }
 
 /** Supervisor → ingest messages. `inject` feeds tick records as if a feed had produced them (tests, tools). */
@@ -26,6 +28,7 @@ export type IngestCommand =
 const data = workerData as IngestWorkerData;
 const { config, log, universe, directory, status } = workerContext(data, 'ingest');
 const rings = data.rings.map((sab) => new TickRing(sab));
+const tracing = await startTracing(config, { thread: 'ingest' });
 const router = new TickRouter(directory, rings, systemClock);
 /** The store thread (quarantine rows, consumer offsets); re-attached when it restarts. */
 const store = new RpcClient({ timeoutMs: 5000 });
@@ -35,6 +38,7 @@ const stopBacklogTimer = systemClock.every(5, () => {
   if (router.backlog > 0) router.flushBacklog();
 });
 
+serveThreadAdmin(parentPort!);
 parentPort!.on('message', (cmd: IngestCommand) => {
   switch (cmd.type) {
     case 'inject':
@@ -67,6 +71,7 @@ parentPort!.on('message', (cmd: IngestCommand) => {
 async function stop(): Promise<void> {
   await feed?.stop();
   await pipeline?.stop();
+  await tracing?.shutdown().catch(() => undefined);
   store.close();
   stopBacklogTimer();
   router.flushBacklog();
@@ -81,7 +86,7 @@ async function stop(): Promise<void> {
 // With NATS the feed publishes into MARKET and the durable consumer feeds the
 // router (acking what shards applied); without it the feed feeds the router.
 let pipeline: JetStreamPipeline | undefined;
-if (config.natsUrl) pipeline = await startJetStreamPipeline({ config, universe, directory, router, rings, status, log, name: `bourse-ingest-${process.pid}`, store });
+if (config.natsUrl) pipeline = await startJetStreamPipeline({ config, universe, directory, router, rings, status, log, name: `bourse-ingest-${process.pid}`, store, tracer: tracing?.tracer, traceSlots: data.traceSlots && new TraceSlots(data.traceSlots) });
 await feed?.start(pipeline ? pipeline.publisher : router);
 status.set('ingest', ThreadState.ready);
 log.info({ feed: feed?.name ?? 'none', rate: config.simRate, profile: config.simProfile, jetstream: Boolean(pipeline) }, 'ingest ready');

@@ -1,6 +1,9 @@
+import type { Tracer } from '@opentelemetry/api';
 import {
   ThreadState,
+  publishTraceHeaders,
   systemClock,
+  type TraceSlots,
   type Config,
   type Logger,
   type SymbolDirectory,
@@ -22,6 +25,8 @@ import {
   type QuarantineStore,
 } from './jetstream/index.js';
 import type { TickRouter } from './tick-router.js';
+import { tickSubject } from './jetstream/tick-codec.js';
+import type { TickKind } from '../core/tick.js';
 import type { RpcClient } from '../core/rpc.js';
 import { MirroredQuarantineStore } from './jetstream/mirrored-quarantine-store.js';
 import { storeOffsets, storeQuarantineMirror } from './store-link.js';
@@ -39,6 +44,9 @@ export interface JetStreamPipelineOptions {
   readonly name: string;
   /** The store thread: quarantine rows and the consumer's saved offset. Without it, neither is persisted. */
   readonly store?: RpcClient;
+  /** Tracing (absent = off): publish spans with `traceparent` headers, process spans, trace slots to the shards. */
+  readonly tracer?: Tracer;
+  readonly traceSlots?: TraceSlots;
 }
 
 /** The durable path: a feed publishes into MARKET; the consumer routes to shards and acks once applied. */
@@ -103,9 +111,13 @@ export async function startJetStreamPipeline(o: JetStreamPipelineOptions): Promi
     batch: config.natsFetchBatch,
     maxUnacked: config.natsMaxUnacked,
     offsets: o.store ? storeOffsets(o.store) : undefined,
+    tracer: o.tracer,
+    traceSlots: o.traceSlots,
   });
   await consumer.start();
-  const publisher = new JetStreamPublisher({ nc: nats.nc, universe, prefix: streams.market.prefix, stream: streams.market.name, clock: systemClock });
+  const prefix = streams.market.prefix;
+  const headers = o.tracer ? publishTraceHeaders(o.tracer, (symbol, kind) => tickSubject(prefix, kind as TickKind, symbol)) : undefined;
+  const publisher = new JetStreamPublisher({ nc: nats.nc, universe, prefix, stream: streams.market.name, clock: systemClock, headers });
   return {
     publisher,
     nats,

@@ -2,7 +2,10 @@ import { AckPolicy, DeliverPolicy, ReplayPolicy, nanos, type Consumer, type Cons
 import { systemClock, type Clock } from '../../core/clock.js';
 import type { TickSink } from '../../core/feed-source.js';
 import type { Logger } from '../../core/logger.js';
-import { TICK_FIELDS, writeTick } from '../../core/tick.js';
+import { TICK_FIELDS, TickField, writeTick } from '../../core/tick.js';
+import type { Span, Tracer } from '@opentelemetry/api';
+import { failSpan, sampled, startProcessSpan } from '../../core/tracing/message-tracing.js';
+import type { TraceSlots } from '../../core/tracing/trace-slots.js';
 import type { Universe } from '../../core/universe.js';
 import type { AppliedTracker } from './applied-tracker.js';
 import { apiErrCode } from './market-stream.js';
@@ -94,6 +97,13 @@ export interface MarketConsumerOptions {
   readonly offsets?: OffsetStore;
   /** How often the ack floor is saved. Default 5000 ms. */
   readonly offsetIntervalMs?: number;
+  /**
+   * Tracing (absent = off, no per-message cost): a CONSUMER span per message,
+   * child of the `traceparent` its publisher attached, ended once the tick is
+   * routed; a sampled one's context goes to the applying shard via traceSlots.
+   */
+  readonly tracer?: Tracer;
+  readonly traceSlots?: TraceSlots;
 }
 
 export interface MarketConsumerStats {
@@ -136,10 +146,12 @@ export class MarketConsumer {
     sinkErrors: 0,
     positionMismatches: 0,
   };
-  readonly #o: Required<Omit<MarketConsumerOptions, 'log' | 'offsets'>> & Pick<MarketConsumerOptions, 'log' | 'offsets'>;
+  readonly #o: Required<Omit<MarketConsumerOptions, 'log' | 'offsets' | 'tracer' | 'traceSlots'>> & Pick<MarketConsumerOptions, 'log' | 'offsets' | 'tracer' | 'traceSlots'>;
   readonly #pending: PendingAcks;
   readonly #batchRecords: Float64Array;
   readonly #batchMsgs: JsMsg[] = [];
+  /** Process spans of the batch being built (tracing only). */
+  readonly #spans: Span[] = [];
   readonly #base: Float64Array;
   readonly #count: Float64Array;
   readonly #quarantining = new Set<Promise<void>>();
@@ -353,23 +365,33 @@ export class MarketConsumer {
     const dseq = info.deliverySequence;
     if (this.#expectedDseq > 0 && dseq > this.#expectedDseq) this.#hold(`${dseq - this.#expectedDseq} deliveries did not arrive (consumer seq ${this.#expectedDseq}..${dseq - 1})`);
     this.#expectedDseq = dseq + 1;
+    const span = o.tracer
+      ? startProcessSpan(o.tracer, m.subject, m.headers, { 'messaging.message.id': String(info.streamSequence), 'messaging.consumer.group.name': o.durable, 'bourse.delivery_count': info.deliveryCount })
+      : undefined;
 
     // During a hold, a first delivery may be newer than a lost one: send it back to come after them.
     // Redeliveries are older than anything nak'ed here, and a last delivery is never nak'ed (it would be lost).
     if (info.deliveryCount === 1 && info.deliveryCount < o.maxDeliver && this.holding) {
       tryAck(m, 'nak', this.#holdUntil - o.clock.now() + this.#holdMargin());
       this.stats.deferred++;
+      span?.addEvent('deferred during a hold').end();
       return;
     }
 
     const d = decodeTick(m.data, m.subject, o.prefix, o.universe);
     if (!d.ok) {
+      if (span) failSpan(span, `quarantined: ${d.reason}`);
       this.#quarantine(m, d.reason, d.detail);
       return;
     }
     const i = this.#batchMsgs.length;
     writeTick(this.#batchRecords, i, d.tick);
     this.#batchMsgs.push(m);
+    if (span) {
+      // The tick record's spare field carries the trace slot token to the shard (0 = not traced).
+      if (o.traceSlots && sampled(span)) this.#batchRecords[i * TICK_FIELDS + TickField.reserved] = o.traceSlots.put(span.spanContext());
+      this.#spans.push(span);
+    }
   }
 
   /** Hands the batch to the sink and records each message's position in its shard. */
@@ -393,6 +415,7 @@ export class MarketConsumer {
       this.#o.log?.error({ err: (err as Error).message, messages: n }, 'market consumer: sink rejected a batch');
       for (const m of msgs) tryAck(m, 'nak', 1000);
       msgs.length = 0;
+      this.#endSpans('sink rejected the batch');
       return;
     }
     const recs = this.#batchRecords;
@@ -419,6 +442,14 @@ export class MarketConsumer {
     }
     this.stats.routed += n;
     msgs.length = 0;
+    this.#endSpans();
+  }
+
+  #endSpans(failure?: string): void {
+    const spans = this.#spans;
+    if (spans.length === 0) return;
+    for (const s of spans) (failure ? failSpan(s, failure) : s.end());
+    spans.length = 0;
   }
 
   /** Acks what has been applied, in position order per shard; expires what outlived ack-wait. */
