@@ -3,6 +3,8 @@ import { InterestTable, ThreadState, TraceSlots, applyUniverse, serveThreadAdmin
 import { ActorTracer } from './actor-tracing.js';
 import { QuoteTable } from './quote-table.js';
 import { Shard } from './shard.js';
+import { openQuoteCache } from '../core/speed/speed-layer.js';
+import { warmQuoteTable } from './quote-cache-warm.js';
 import { TickRing } from './tick-ring.js';
 
 /** What the supervisor hands a shard thread. */
@@ -35,6 +37,16 @@ const table = new QuoteTable(data.quoteTable);
 const recovered = table.recover();
 if (recovered !== null) log.warn({ slot: recovered }, 'closed a write section left open by the previous shard thread');
 const tracing = await startTracing(config, { thread: name, shard: data.shard });
+// Redis speed layer (REDIS_URL set): warm the table from the symbols' last
+// cached quotes before the actors are built, then write each flush's changed
+// quotes to the cache (docs/redis.md).
+const quoteCache = await openQuoteCache(config, { name, log });
+if (quoteCache) {
+  const symbols = Array.from(directory.symbolsOf[data.shard], (id) => universe.symbol(id));
+  const warm = await warmQuoteTable({ cache: quoteCache.port, waitReady: (ms) => quoteCache.redis!.waitReady(ms), table, symbols, keepSourceSeq: config.natsUrl !== undefined, timeoutMs: config.quoteCacheWarmMs });
+  if (warm.cold) log.warn({ ...warm }, 'starting cold: no cached quotes');
+  else log.info({ ...warm }, 'warmed from cached quotes');
+}
 const shard = new Shard({
   tracing: tracing && data.traceSlots ? new ActorTracer(tracing.tracer, new TraceSlots(data.traceSlots), universe) : undefined,
   shard: data.shard,
@@ -45,6 +57,7 @@ const shard = new Shard({
   clock: systemClock,
   indicatorWindow: config.indicatorWindow,
   prevClose: data.prevClose,
+  onPublish: quoteCache ? (id, record) => quoteCache.port.put(universe.symbol(id), record) : undefined,
   onActorError: (symbolId, err) => {
     // Log the first few and then every thousandth, so a systematic bug is visible without flooding.
     const n = shard.stats.actorErrors;
@@ -94,6 +107,7 @@ function flush(): void {
   const ports = [...gateways.values()];
   const batches = shard.flush(ports.length);
   for (let i = 0; i < batches.length; i++) ports[i].postMessage(batches[i], [batches[i]]);
+  void quoteCache?.port.flush(); // never rejects; one batch in flight at most
 }
 
 // Ticks are applied as soon as the ingest thread wakes us; frames leave on the flush timer.
@@ -126,9 +140,10 @@ function stop(): void {
   for (const p of gateways.values()) p.close();
   storePort?.close();
   status.set(name, ThreadState.down);
-  log.info({ ticks: shard.stats.ticks, flushes: shard.stats.flushes }, 'shard stopped');
+  log.info({ ticks: shard.stats.ticks, flushes: shard.stats.flushes, quoteCache: quoteCache?.port.stats }, 'shard stopped');
   void tracing?.shutdown().catch(() => undefined);
-  parentPort!.close();
+  // The last flush's quotes go to the cache before the connection closes.
+  void (quoteCache?.close() ?? Promise.resolve()).finally(() => parentPort!.close());
 }
 
 serveThreadAdmin(parentPort!);

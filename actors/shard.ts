@@ -34,6 +34,8 @@ export interface ShardOptions {
   readonly onActorError?: (symbolId: number, err: unknown) => void;
   /** Tracing (absent = off): an `actor.apply` span for each tick that carries a trace slot token. */
   readonly tracing?: ActorTracer;
+  /** Told, inside flush(), of each record published (written to the table) in this window; copy it before returning. */
+  readonly onPublish?: (symbolId: number, record: Float64Array) => void;
   /** Told, once per flush that closed any, about every bar that closed in it (persistence). */
   readonly onBarsClosed?: (bars: ClosedBar[]) => void;
 }
@@ -167,6 +169,7 @@ export class Shard {
         if (closedBars.length && this.#o.onBarsClosed) for (const bar of closedBars) closed.push({ symbol, ...bar });
         const seq = a.markFlushed(now);
         table.writeRecord(slot, a.record);
+        this.#o.onPublish?.(id, a.record);
         if (quoteFormats) this.#add(id, FrameKind.quote, seq, quoteFormats, quoteMessage(symbol, a.record, now, ta));
         if (trades && trades.length) this.#add(id, FrameKind.trades, seq, tradeFormats, { type: 'trades', symbol, seq, ts: now, ta, trades });
         if (!barFormats) continue;

@@ -30,6 +30,7 @@ import { ManagedThread } from './managed-thread.js';
 import { admitListings } from './universe-growth.js';
 import { loadSigningKey, signingKeyFromPem } from '../core/auth/signing-key.js';
 import { isThreadAdminOpen, routeThreadAdmin } from './thread-admin-router.js';
+import type { RedisMonitor } from '../core/speed/redis-monitor.js';
 
 /**
  * Young-generation cap per worker thread, MB. Hot threads make short-lived
@@ -97,6 +98,8 @@ export async function startServer(config: Config, log: Logger = createLogger(con
   const statusSab = ThreadStatus.allocate(slots.length);
   const status = new ThreadStatus(statusSab, slots);
   if (config.natsUrl) status.set('nats', ThreadState.starting);
+  if (config.redisUrl) status.set('redis', ThreadState.starting);
+  let redisMonitor: RedisMonitor | undefined;
   const prevClose = referencePrices(universe, config, layout.capacity);
   const backoff = {
     backoffMs: config.restartBackoffMs,
@@ -113,6 +116,8 @@ export async function startServer(config: Config, log: Logger = createLogger(con
   // SO_REUSEPORT would also let a second server (same user) share a busy port
   // and silently take half its connections: fail fast instead.
   if (config.port !== 0) await assertPortFree(config.host, port);
+  // Redis is optional: its slot says degraded while it is away, never unready (docs/redis.md).
+  if (config.redisUrl) redisMonitor = new (await import('../core/speed/redis-monitor.js')).RedisMonitor({ url: config.redisUrl, log, onChange: (up) => status.set('redis', up ? ThreadState.ready : ThreadState.down) });
   let stopping = false;
   const gatewayUp = new Map<number, boolean>();
 
@@ -291,6 +296,7 @@ export async function startServer(config: Config, log: Logger = createLogger(con
   if (storeStart.type === 'failed') {
     await store.stopping();
     await Promise.all(shards.map((t) => t.terminate()));
+    await redisMonitor?.close();
     throw new Error(`the store did not start: ${storeStart.error}`);
   }
   for (let g = 0; g < G; g++) {
@@ -428,6 +434,7 @@ export async function startServer(config: Config, log: Logger = createLogger(con
         await Promise.all(group.map((t) => t.terminate()));
       }
     }
+    await redisMonitor?.close();
     log.info({ ms: Date.now() - started }, 'bourse stopped');
   }
 }

@@ -24,7 +24,7 @@ interface Entry {
 
 export const FEEDS = ['simulator', 'replay', 'finnhub', 'alpaca', 'none'] as const;
 /** Variables whose values are secrets: never printed (`bourse config` shows them redacted). */
-export const SECRET_VARIABLES: readonly (keyof Config)[] = ['finnhubToken', 'alpacaKeyId', 'alpacaSecret', 'adminToken', 'databaseUrl', 'authPrivateKey'];
+export const SECRET_VARIABLES: readonly (keyof Config)[] = ['finnhubToken', 'alpacaKeyId', 'alpacaSecret', 'adminToken', 'databaseUrl', 'authPrivateKey', 'redisUrl'];
 export const SIM_PROFILES = ['steady', 'open', 'news'] as const;
 export const OTEL_SAMPLERS = ['always_on', 'always_off', 'traceidratio', 'parentbased_always_on', 'parentbased_always_off', 'parentbased_traceidratio'] as const;
 export const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'] as const;
@@ -124,6 +124,11 @@ export interface Config {
   readonly otelTracesSampler: (typeof OTEL_SAMPLERS)[number];
   readonly otelTracesSamplerArg: string | undefined;
   readonly otelServiceName: string;
+  /** Redis for the speed layer (last quotes, shared rate limits, alert latches); unset = in-process only. */
+  readonly redisUrl: string | undefined;
+  readonly redisKeyPrefix: string;
+  readonly quoteCacheTtlS: number;
+  readonly quoteCacheWarmMs: number;
   /** SEC documents (ticker list, submissions documents or a directory of them) that add CIK and SIC to the company directory. */
   readonly companyProfiles: readonly string[];
 }
@@ -216,6 +221,10 @@ export const CONFIG_TABLE: readonly Entry[] = [
   { env: 'OTEL_TRACES_SAMPLER', key: 'otelTracesSampler', kind: { type: 'enum', values: OTEL_SAMPLERS }, default: () => 'parentbased_always_on', doc: 'Trace sampler (standard names); use `parentbased_traceidratio` with OTEL_TRACES_SAMPLER_ARG under load.' },
   { env: 'OTEL_TRACES_SAMPLER_ARG', key: 'otelTracesSamplerArg', kind: { type: 'string' }, default: () => undefined, doc: 'Sampling ratio 0..1 for the `traceidratio` samplers (default 1).' },
   { env: 'OTEL_SERVICE_NAME', key: 'otelServiceName', kind: { type: 'string' }, default: () => 'bourse', doc: 'service.name of every span.' },
+  { env: 'REDIS_URL', key: 'redisUrl', kind: { type: 'string' }, default: () => undefined, doc: 'Redis (`redis://host:6379/0`, `rediss://` for TLS) for the speed layer: last quotes shared across nodes and warm starts, shared rate limits, alert latches (docs/redis.md). Unset = in-process only (secret).' },
+  { env: 'REDIS_KEY_PREFIX', key: 'redisKeyPrefix', kind: { type: 'string' }, default: () => 'bourse:', doc: 'Prefix of every Redis key Bourse writes (`<prefix>quote:AAPL`); 1–64 of A–Z a–z 0–9 `_ - . :`.' },
+  { env: 'QUOTE_CACHE_TTL_S', key: 'quoteCacheTtlS', kind: int(1, 30 * 86_400), default: () => 4 * 86_400, doc: 'Lifetime of a cached last quote in Redis, renewed on every write (default 4 days: a long weekend).' },
+  { env: 'QUOTE_CACHE_WARM_MS', key: 'quoteCacheWarmMs', kind: int(0, 60_000), default: () => 2000, doc: 'How long a starting shard may wait for its symbols\' last quotes from Redis before it starts cold (0 = never warm).' },
   { env: 'COMPANY_PROFILES', key: 'companyProfiles', kind: { type: 'string' }, default: () => undefined, doc: 'Comma-separated SEC documents (a company_tickers_exchange.json, `CIK##########.json` submissions documents or a directory of them) that add CIK and SIC industry to the company directory at start; unset = UNIVERSE_FILE alone (CIK only).' },
 ];
 
@@ -287,6 +296,8 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>> = p
   if (c.otelTracesExporter !== undefined && !/^(otlp|console|none)$/.test(c.otelTracesExporter)) fail('OTEL_TRACES_EXPORTER', c.otelTracesExporter, 'must be otlp, console or none');
   if (c.otelExporterOtlpEndpoint !== undefined && !/^https?:\/\/\S+$/.test(c.otelExporterOtlpEndpoint)) fail('OTEL_EXPORTER_OTLP_ENDPOINT', c.otelExporterOtlpEndpoint, 'must be an http(s) URL');
   if (c.otelTracesSamplerArg !== undefined && !(Number(c.otelTracesSamplerArg) >= 0 && Number(c.otelTracesSamplerArg) <= 1)) fail('OTEL_TRACES_SAMPLER_ARG', c.otelTracesSamplerArg, 'must be a number from 0 to 1');
+  if (c.redisUrl !== undefined && !/^rediss?:\/\/\S+$/.test(c.redisUrl)) fail('REDIS_URL', '(redacted)', 'must be a redis:// or rediss:// URL');
+  if (!/^[A-Za-z0-9_.:-]{1,64}$/.test(c.redisKeyPrefix)) fail('REDIS_KEY_PREFIX', c.redisKeyPrefix, 'must be 1–64 of A–Z a–z 0–9 _ - . :');
   return Object.freeze(c);
 }
 

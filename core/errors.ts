@@ -80,6 +80,8 @@ export const ERRORS = {
   profile_in_progress: { status: 409, retryable: true, message: 'a profile of this thread is already being taken' },
   thread_unavailable: { status: 503, retryable: true, message: 'the thread is not running or stopped before it answered' },
   profile_failed: { status: 500, retryable: true, message: 'the inspector could not take the profile' },
+  // Redis speed layer.
+  redis_unavailable: { status: 503, retryable: true, message: 'Redis is not reachable or did not answer in time' },
   // Company search.
   search_unavailable: { status: 503, retryable: true, message: 'the search index is being built; retry shortly' },
 } as const satisfies Record<string, ErrorSpec>;

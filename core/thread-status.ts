@@ -13,6 +13,8 @@ export interface ThreadSlot {
   readonly name: string;
   readonly role: ThreadRole;
   readonly index: number;
+  /** An optional dependency (Redis): not ready means degraded, not unready (allReady ignores it). */
+  readonly optional?: boolean;
 }
 
 /**
@@ -63,9 +65,15 @@ export class ThreadStatus {
     return out;
   }
 
+  /** Every slot but the optional ones is ready. */
   allReady(): boolean {
-    for (let i = 0; i < this.slots.length; i++) if (Atomics.load(this.#states, i) !== ThreadState.ready) return false;
+    for (let i = 0; i < this.slots.length; i++) if (!this.slots[i].optional && Atomics.load(this.#states, i) !== ThreadState.ready) return false;
     return true;
+  }
+
+  /** Names of the optional slots that are not ready (the server runs degraded without them). */
+  degraded(): string[] {
+    return this.slots.filter((s, i) => s.optional && Atomics.load(this.#states, i) !== ThreadState.ready).map((s) => s.name);
   }
 
   #slot(name: string): number {
@@ -75,13 +83,14 @@ export class ThreadStatus {
   }
 }
 
-/** Slot names: gateway-0.., shard-0.., ingest, store, then the configured dependencies (e.g. nats). */
-export function threadSlots(gateways: number, shards: number, dependencies: readonly string[] = []): ThreadSlot[] {
+/** Slot names: gateway-0.., shard-0.., ingest, store, then the configured dependencies (e.g. nats), then the optional ones (e.g. redis). */
+export function threadSlots(gateways: number, shards: number, dependencies: readonly string[] = [], optionalDependencies: readonly string[] = []): ThreadSlot[] {
   return [
     ...Array.from({ length: gateways }, (_, i) => ({ name: `gateway-${i}`, role: 'gateway' as const, index: i })),
     ...Array.from({ length: shards }, (_, i) => ({ name: `shard-${i}`, role: 'shard' as const, index: i })),
     { name: 'ingest', role: 'ingest' as const, index: 0 },
     { name: 'store', role: 'store' as const, index: 0 },
     ...dependencies.map((name, index) => ({ name, role: 'dependency' as const, index })),
+    ...optionalDependencies.map((name, index) => ({ name, role: 'dependency' as const, index: dependencies.length + index, optional: true })),
   ];
 }

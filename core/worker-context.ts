@@ -22,9 +22,9 @@ export interface WorkerContext {
   readonly log: Logger;
 }
 
-/** The status table's slots for this configuration: every thread, plus NATS when it is configured. */
+/** The status table's slots for this configuration: every thread, plus NATS when it is configured, plus Redis (optional) when it is. */
 export function statusSlots(config: Config): ThreadSlot[] {
-  return threadSlots(config.gatewayThreads, config.shards, config.natsUrl ? ['nats'] : []);
+  return threadSlots(config.gatewayThreads, config.shards, config.natsUrl ? ['nats'] : [], config.redisUrl ? ['redis'] : []);
 }
 
 /** The views every worker builds from its base data: universe, directory, status table, its logger. */

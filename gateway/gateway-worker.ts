@@ -14,7 +14,7 @@ import { RpcClient, type RpcPush } from '../core/rpc.js';
 import { registerApi } from './api-routes.js';
 import { TokenVerifier } from './token-verifier.js';
 import type { PublicJwk } from '../core/auth/index.js';
-import { inProcessRateLimit } from './in-process-rate-limit.js';
+import { openRateLimiter } from '../core/speed/speed-layer.js';
 import { closeApp, closeListenSocket, createApp, listenPort, type us_listen_socket } from './uws.js';
 
 /** What the supervisor hands a gateway thread. */
@@ -100,13 +100,15 @@ registerProfilingRoutes(app, {
   intervalUs: config.profileSamplingUs,
   now: () => systemClock.now(),
 });
+// Rate limits: on Redis when REDIS_URL is set (exact across threads and nodes; in-process while Redis is away), else in-process.
+const rateLimiter = await openRateLimiter(config, { name, log, clock: systemClock });
 const api = registerApi(app, {
   config,
   universe,
   log,
   store,
   authenticate: (t) => tokens.verify(t),
-  rateLimit: inProcessRateLimit(),
+  rateLimit: (key, limit, windowMs) => rateLimiter.port.hit(key, limit, windowMs),
   version: data.version,
   authPublicKey: data.authPublicKey,
   observe: tracing ? httpSpanObserver(tracing.tracer) : undefined,
@@ -182,7 +184,7 @@ function drain(): void {
     for (const p of shards.values()) p.close();
     store.close();
     log.info({ stats: stream.stats }, 'gateway drained');
-    exit(0, 'drained');
+    void rateLimiter.close().finally(() => exit(0, 'drained'));
   }, 10);
 }
 

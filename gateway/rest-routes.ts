@@ -26,7 +26,10 @@ export function registerRestRoutes(app: TemplatedApp, d: RestDeps): void {
   app.get('/readyz', (res) => {
     const threads = d.status.snapshot();
     const ready = !d.draining() && d.status.allReady();
-    json(res, ready ? 200 : 503, { status: ready ? 'ready' : 'not_ready', thread: d.thread, threads, restarts: d.status.restarts() });
+    // Optional dependencies (Redis) that are down degrade the server without making it unready.
+    const degraded = d.status.degraded();
+    const state = !ready ? 'not_ready' : degraded.length ? 'degraded' : 'ready';
+    json(res, ready ? 200 : 503, { status: state, thread: d.thread, threads, degraded, restarts: d.status.restarts() });
   });
 
   app.get('/v1/symbols', (res) => {

@@ -83,7 +83,7 @@ test('feeds: each one names the variable it is missing; speed accepts max; secre
   const c = loadConfig({ FEED: 'replay', FEED_FILE: 'bars.csv', FEED_SPEED: 'max', FEED_SYMBOLS: 'aapl, msft' }, 2);
   assert.equal(c.feedSpeed, Number.POSITIVE_INFINITY);
   assert.deepEqual(c.feedSymbols, ['AAPL', 'MSFT']);
-  assert.deepEqual([...SECRET_VARIABLES].sort(), ['adminToken', 'alpacaKeyId', 'alpacaSecret', 'authPrivateKey', 'databaseUrl', 'finnhubToken']);
+  assert.deepEqual([...SECRET_VARIABLES].sort(), ['adminToken', 'alpacaKeyId', 'alpacaSecret', 'authPrivateKey', 'databaseUrl', 'finnhubToken', 'redisUrl']);
   assert.throws(() => loadConfig({ DATABASE_URL: 'mysql://u:hunter2@h/db' }, 2), (err: Error) => err.message.startsWith('DATABASE_URL=') && !err.message.includes('hunter2'), 'a bad database URL is named, never echoed');
   assert.throws(() => loadConfig({ BOURSE_ADMIN_TOKEN: 'short' }, 2), (err: Error) => err.message.startsWith('BOURSE_ADMIN_TOKEN=') && !err.message.includes('short'), 'a bad token is named, never echoed');
 });
