@@ -1,6 +1,7 @@
 import { parentPort, workerData, type MessagePort } from 'node:worker_threads';
-import { InterestTable, ThreadState, TraceSlots, applyUniverse, serveThreadAdmin, startTracing, systemClock, workerContext, type UniverseMessage, type WorkerBaseData } from '../core/index.js';
+import { InterestTable, ThreadState, TraceSlots, applyUniverse, serveMetrics, serveThreadAdmin, startTracing, systemClock, workerContext, type UniverseMessage, type WorkerBaseData } from '../core/index.js';
 import { ActorTracer } from './actor-tracing.js';
+import { ShardMetrics } from './metrics.js';
 import { QuoteTable } from './quote-table.js';
 import { Shard } from './shard.js';
 import { openQuoteCache } from '../core/speed/speed-layer.js';
@@ -72,6 +73,8 @@ const gateways = new Map<number, MessagePort>();
 /** The store thread (closed bars out; alert rules in): replaced whenever the store restarts. */
 let storePort: MessagePort | undefined;
 let running = true;
+const metrics = new ShardMetrics(config.metricsPrefix, data.shard, shard);
+serveMetrics(parentPort!, metrics.base);
 
 parentPort!.on('message', (cmd: ShardCommand) => {
   switch (cmd.type) {
@@ -103,11 +106,13 @@ parentPort!.on('message', (cmd: ShardCommand) => {
 });
 
 function flush(): void {
+  const started = performance.now();
   ring.drain(shard.apply);
   const ports = [...gateways.values()];
   const batches = shard.flush(ports.length);
   for (let i = 0; i < batches.length; i++) ports[i].postMessage(batches[i], [batches[i]]);
   void quoteCache?.port.flush(); // never rejects; one batch in flight at most
+  metrics.flushed(performance.now() - started, shard.stats.lastFlushFrames);
 }
 
 // Ticks are applied as soon as the ingest thread wakes us; frames leave on the flush timer.

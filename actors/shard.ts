@@ -51,6 +51,8 @@ export interface ShardStats {
   /** Ticks whose actor threw; the actor was resumed (supervision choice: resume). */
   actorErrors: number;
   flushes: number;
+  /** Frames the last flush produced (all kinds). */
+  lastFlushFrames: number;
 }
 
 /**
@@ -66,7 +68,7 @@ export interface ShardStats {
  */
 export class Shard {
   readonly index: number;
-  readonly stats: ShardStats = { ticks: 0, misrouted: 0, actorErrors: 0, flushes: 0 };
+  readonly stats: ShardStats = { ticks: 0, misrouted: 0, actorErrors: 0, flushes: 0, lastFlushFrames: 0 };
   readonly #o: ShardOptions;
   /** actors[slot]; slot order = directory.symbolsOf[shard]. */
   readonly #actors: TickerActor[] = [];
@@ -170,8 +172,8 @@ export class Shard {
         const seq = a.markFlushed(now);
         table.writeRecord(slot, a.record);
         this.#o.onPublish?.(id, a.record);
-        if (quoteFormats) this.#add(id, FrameKind.quote, seq, quoteFormats, quoteMessage(symbol, a.record, now, ta));
-        if (trades && trades.length) this.#add(id, FrameKind.trades, seq, tradeFormats, { type: 'trades', symbol, seq, ts: now, ta, trades });
+        if (quoteFormats) this.#add(id, FrameKind.quote, seq, quoteFormats, quoteMessage(symbol, a.record, now, ta), ta);
+        if (trades && trades.length) this.#add(id, FrameKind.trades, seq, tradeFormats, { type: 'trades', symbol, seq, ts: now, ta, trades }, ta);
         if (!barFormats) continue;
         for (const bar of closedBars) this.#add(id, FrameKind.bar, seq, barFormats, barMessage(symbol, seq, now, bar, true));
         const bar = barChanged ? barFields(a.record) : null;
@@ -182,6 +184,7 @@ export class Shard {
     }
     this.stats.flushes++;
     if (closed.length) this.#o.onBarsClosed!(closed);
+    this.stats.lastFlushFrames = w.count;
     return w.finish(this.index, now, copies);
   }
 
@@ -200,10 +203,10 @@ export class Shard {
   }
 
   /** Encodes `m` once per wire format in `formats` and appends it to the batch. */
-  #add(id: number, kind: FrameKind, seq: number, formats: number, m: ServerMessage): void {
+  #add(id: number, kind: FrameKind, seq: number, formats: number, m: ServerMessage, arrival = Number.NaN): void {
     const json = formats & JSON_BIT ? (encodeFrame('json', m) as string) : null;
     const pack = formats & MSGPACK_BIT ? (encodeFrame('msgpack', m) as Uint8Array) : null;
-    this.#writer.add(id, kind, seq, json, pack);
+    this.#writer.add(id, kind, seq, json, pack, arrival);
   }
 }
 

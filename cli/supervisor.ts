@@ -31,6 +31,7 @@ import { admitListings } from './universe-growth.js';
 import { loadSigningKey, signingKeyFromPem } from '../core/auth/signing-key.js';
 import { isThreadAdminOpen, routeThreadAdmin } from './thread-admin-router.js';
 import type { RedisMonitor } from '../core/speed/redis-monitor.js';
+import { MetricsAggregator, mainMetrics, type Exposition } from './metrics.js';
 
 /**
  * Young-generation cap per worker thread, MB. Hot threads make short-lived
@@ -57,6 +58,10 @@ export interface ServerHandle {
   inject(records: Float64Array, count: number): void;
   /** Per-gateway counters. */
   gatewayStats(): Promise<unknown[]>;
+  /** The process's aggregated metrics exposition (what /metrics serves). */
+  metrics(): Promise<Exposition>;
+  /** The aggregator behind metrics(): also asks one thread for its registry (tests). */
+  readonly metricsAggregator: MetricsAggregator;
   /** The worker behind a thread name (tests, profiling). */
   worker(name: string): Worker | undefined;
   /** Resolves once the ingest thread is running (with NATS: connected and consuming). */
@@ -123,6 +128,7 @@ export async function startServer(config: Config, log: Logger = createLogger(con
 
   const shards: ManagedThread[] = [];
   const gateways: ManagedThread[] = [];
+  const metrics = new MetricsAggregator(mainMetrics(config.metricsPrefix, status, rings.map((sab) => new TickRing(sab))), () => [...gateways, ...shards, ingest, store]);
   /** Admin requests in flight to the ingest thread: supervisor id → who asked. */
   const adminPending = new Map<number, { gateway: Worker; id: number }>();
   let adminNextId = 1;
@@ -240,6 +246,15 @@ export async function startServer(config: Config, log: Logger = createLogger(con
         w.on('message', (e: GatewayEvent) => {
           if (isThreadAdminOpen(e)) return routeThreadAdmin(w, e, (thread) => [...gateways, ...shards, ingest, store].find((t) => t.name === thread)?.worker);
           if (e.type === 'quarantine') toIngest(w, e.id, e.request);
+          else if (e.type === 'exposition-request') {
+            metrics.collect().then(
+              (exposition) => w.postMessage({ type: 'exposition', id: e.id, exposition } satisfies GatewayCommand),
+              (err: Error) => {
+                log.error({ err }, 'metrics aggregation failed');
+                w.postMessage({ type: 'exposition', id: e.id, exposition: undefined } satisfies GatewayCommand);
+              },
+            );
+          }
           else if (e.type === 'listening') {
             gatewayUp.set(g, true);
             for (let s = 0; s < S; s++) connect(s, g);
@@ -371,6 +386,8 @@ export async function startServer(config: Config, log: Logger = createLogger(con
     threads: () => status.snapshot(),
     inject: (records, count) => ingest.post({ type: 'inject', records, count } satisfies IngestCommand),
     ready: () => ingestReady,
+    metrics: () => metrics.collect(),
+    metricsAggregator: metrics,
     worker: (name) => all().find((t) => t.name === name)?.worker,
     gatewayStats: () =>
       Promise.all(
@@ -475,10 +492,14 @@ function once(w: Worker, event: 'message'): Promise<unknown> {
   return new Promise((resolve, reject) => {
     const onExit = (code: number) => reject(new Error(`thread exited with code ${code} before it was ready`));
     w.once('exit', onExit);
-    w.once(event, (m) => {
+    // The first message that is not a metrics reply (a thread may answer a scrape before it is ready).
+    const on = (m: { type?: string } | null) => {
+      if (m?.type === 'metrics-reply') return;
+      w.off(event, on);
       w.off('exit', onExit);
       resolve(m);
-    });
+    };
+    w.on(event, on);
   });
 }
 

@@ -129,6 +129,8 @@ export interface Config {
   readonly redisKeyPrefix: string;
   readonly quoteCacheTtlS: number;
   readonly quoteCacheWarmMs: number;
+  /** Prefix of Bourse's own metric names (`bourse_`). */
+  readonly metricsPrefix: string;
   /** SEC documents (ticker list, submissions documents or a directory of them) that add CIK and SIC to the company directory. */
   readonly companyProfiles: readonly string[];
 }
@@ -225,6 +227,7 @@ export const CONFIG_TABLE: readonly Entry[] = [
   { env: 'REDIS_KEY_PREFIX', key: 'redisKeyPrefix', kind: { type: 'string' }, default: () => 'bourse:', doc: 'Prefix of every Redis key Bourse writes (`<prefix>quote:AAPL`); 1–64 of A–Z a–z 0–9 `_ - . :`.' },
   { env: 'QUOTE_CACHE_TTL_S', key: 'quoteCacheTtlS', kind: int(1, 30 * 86_400), default: () => 4 * 86_400, doc: 'Lifetime of a cached last quote in Redis, renewed on every write (default 4 days: a long weekend).' },
   { env: 'QUOTE_CACHE_WARM_MS', key: 'quoteCacheWarmMs', kind: int(0, 60_000), default: () => 2000, doc: 'How long a starting shard may wait for its symbols\' last quotes from Redis before it starts cold (0 = never warm).' },
+  { env: 'METRICS_PREFIX', key: 'metricsPrefix', kind: { type: 'string' }, default: () => 'bourse_', doc: 'Prefix of every Bourse metric name at /metrics (prom-client\'s process_* and nodejs_* keep their standard names).' },
   { env: 'COMPANY_PROFILES', key: 'companyProfiles', kind: { type: 'string' }, default: () => undefined, doc: 'Comma-separated SEC documents (a company_tickers_exchange.json, `CIK##########.json` submissions documents or a directory of them) that add CIK and SIC industry to the company directory at start; unset = UNIVERSE_FILE alone (CIK only).' },
 ];
 
@@ -298,6 +301,7 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>> = p
   if (c.otelTracesSamplerArg !== undefined && !(Number(c.otelTracesSamplerArg) >= 0 && Number(c.otelTracesSamplerArg) <= 1)) fail('OTEL_TRACES_SAMPLER_ARG', c.otelTracesSamplerArg, 'must be a number from 0 to 1');
   if (c.redisUrl !== undefined && !/^rediss?:\/\/\S+$/.test(c.redisUrl)) fail('REDIS_URL', '(redacted)', 'must be a redis:// or rediss:// URL');
   if (!/^[A-Za-z0-9_.:-]{1,64}$/.test(c.redisKeyPrefix)) fail('REDIS_KEY_PREFIX', c.redisKeyPrefix, 'must be 1–64 of A–Z a–z 0–9 _ - . :');
+  if (!/^[a-zA-Z_:][a-zA-Z0-9_:]*$/.test(c.metricsPrefix)) fail('METRICS_PREFIX', c.metricsPrefix, 'must be letters, digits, _ or : and not start with a digit');
   return Object.freeze(c);
 }
 

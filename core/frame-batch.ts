@@ -6,7 +6,8 @@
  *
  * Layout (little-endian):
  *   header: u32 magic, u32 count, f64 flushTs, u32 shard, u32 reserved
- *   entry:  u32 symbolId, u8 kind, u8 flags, u16 reserved, f64 seq, u32 jsonLen, u32 packLen, json bytes, pack bytes
+ *   entry:  u32 symbolId, u8 kind, u8 flags, u16 reserved, f64 seq, u32 jsonLen, u32 packLen,
+ *           f64 arrival (earliest tick arrival behind the frame, NaN if none: tick-to-wire latency), json bytes, pack bytes
  * A format with no subscribers is written with length 0 and not published.
  */
 export const FrameKind = { quote: 1, trades: 2, bar: 3 } as const;
@@ -14,12 +15,14 @@ export type FrameKind = (typeof FrameKind)[keyof typeof FrameKind];
 
 const MAGIC = 0x42465231; // "BFR1"
 const HEADER = 24;
-const ENTRY = 24;
+const ENTRY = 32;
 
 export interface FrameEntry {
   readonly symbolId: number;
   readonly kind: FrameKind;
   readonly seq: number;
+  /** Arrival (ms since the epoch) of the earliest tick the frame carries; NaN when unknown. */
+  readonly arrival: number;
   /** JSON text as UTF-8 bytes; empty when nobody takes JSON. */
   readonly json: Uint8Array;
   /** MessagePack bytes; empty when nobody takes msgpack. */
@@ -43,7 +46,7 @@ export class FrameBatchWriter {
   }
 
   /** Appends one frame; `json` is encoded to UTF-8 here, `pack` copied. */
-  add(symbolId: number, kind: FrameKind, seq: number, json: string | null, pack: Uint8Array | null): void {
+  add(symbolId: number, kind: FrameKind, seq: number, json: string | null, pack: Uint8Array | null, arrival = Number.NaN): void {
     const jsonMax = json === null ? 0 : json.length * 3;
     const packLen = pack === null ? 0 : pack.length;
     this.#reserve(ENTRY + jsonMax + packLen);
@@ -56,6 +59,7 @@ export class FrameBatchWriter {
     if (json !== null) jsonLen = this.#encoder.encodeInto(json, this.#buf.subarray(at + ENTRY)).written;
     v.setUint32(at + 16, jsonLen, true);
     v.setUint32(at + 20, packLen, true);
+    v.setFloat64(at + 24, arrival, true);
     if (pack !== null) this.#buf.set(pack, at + ENTRY + jsonLen);
     this.#pos = at + ENTRY + jsonLen + packLen;
     this.#count++;
@@ -109,6 +113,7 @@ export function readFrameBatch(buffer: ArrayBuffer, fn: (e: FrameEntry) => void)
       symbolId: v.getUint32(at, true),
       kind: v.getUint8(at + 4) as FrameKind,
       seq: v.getFloat64(at + 8, true),
+      arrival: v.getFloat64(at + 24, true),
       json: new Uint8Array(buffer, body, jsonLen),
       pack: new Uint8Array(buffer, body + jsonLen, packLen),
     });

@@ -22,3 +22,4 @@ export * from './profiling/flamegraph.js';
 export * from './tracing/tracing.js';
 export * from './tracing/trace-slots.js';
 export * from './tracing/message-tracing.js';
+export * from './metrics.js';

@@ -42,6 +42,11 @@ export class RpcClient {
     return this.#port !== undefined;
   }
 
+  /** Calls waiting for their reply (a cross-thread queue depth, for metrics). */
+  get pending(): number {
+    return this.#pending.size;
+  }
+
   /** Uses `port` from now on; calls in flight on the previous port fail with store_unavailable. */
   attach(port: MessagePort): void {
     this.#failAll('the store thread was replaced');

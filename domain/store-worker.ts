@@ -1,9 +1,10 @@
 import { parentPort, workerData, type MessagePort } from 'node:worker_threads';
-import { ThreadState, applyUniverse, dbSpanObserver, serveThreadAdmin, startTracing, systemClock, tracedRpcHandler, workerContext, type Tracing, type UniverseMessage, type WorkerBaseData } from '../core/index.js';
+import { ThreadState, applyUniverse, dbSpanObserver, serveThreadAdmin, startTracing, observeAll, serveMetrics, systemClock, tracedRpcHandler, workerContext, type Tracing, type UniverseMessage, type WorkerBaseData } from '../core/index.js';
 import { serveRpc, type RpcHandler, type RpcPush } from '../core/rpc.js';
 import { migrateUp, openDatabase, pgliteDirOf } from '../core/store/database.js';
 import type { StoreContext, StoreModule } from './store-context.js';
 import { storeModules, type StoreSecrets } from './modules.js';
+import { StoreMetrics } from './metrics.js';
 
 /** What the supervisor hands the store thread. */
 export interface StoreWorkerData extends WorkerBaseData {
@@ -27,6 +28,7 @@ const gateways = new Map<number, MessagePort>();
 const shards = new Map<number, MessagePort>();
 let ingestPort: MessagePort | undefined;
 const post = (e: StoreEvent): void => parentPort!.postMessage(e);
+const metrics = new StoreMetrics(config.metricsPrefix);
 serveThreadAdmin(parentPort!);
 
 let modules: StoreModule[] = [];
@@ -35,7 +37,7 @@ let tracing: Tracing | undefined;
 
 try {
   tracing = await startTracing(config, { thread: 'store' });
-  const store = await openDatabase({ url: config.databaseUrl, pgliteDir: config.databaseUrl ? undefined : pgliteDirOf(config.dataDir), poolSize: config.dbPoolSize, onQuery: tracing ? dbSpanObserver(tracing.tracer) : undefined });
+  const store = await openDatabase({ url: config.databaseUrl, pgliteDir: config.databaseUrl ? undefined : pgliteDirOf(config.dataDir), poolSize: config.dbPoolSize, onQuery: observeAll(metrics.onQuery, tracing ? dbSpanObserver(tracing.tracer) : undefined) });
   if (config.migrateOnStart) {
     const r = await migrateUp(store.db);
     for (const m of r.results ?? []) log.info({ migration: m.migrationName, status: m.status }, 'migration applied');
@@ -57,7 +59,7 @@ try {
   for (const m of modules) {
     for (const [method, h] of Object.entries(m.handlers ?? {})) {
       if (handlers[method]) throw new Error(`RPC method ${method} registered twice (${m.name})`);
-      handlers[method] = tracing ? tracedRpcHandler(tracing.tracer, method, h) : h;
+      handlers[method] = metrics.timed(method, tracing ? tracedRpcHandler(tracing.tracer, method, h) : h);
     }
   }
 
@@ -89,6 +91,7 @@ try {
         break;
     }
   });
+  serveMetrics(parentPort!, metrics.base);
   log.info({ database: store.kind }, 'store ready');
   post({ type: 'ready', database: store.kind });
 } catch (err) {

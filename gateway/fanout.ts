@@ -22,7 +22,14 @@ export interface FanoutStats {
   publishes: number;
   bytes: number;
   throttledPublishes: number;
+  /** Publishes by (kind, format): index (kind - 1) * 2 + (0 json | 1 msgpack). */
+  readonly publishesBy: Float64Array;
+  /** Bytes published by (kind, format), same index. */
+  readonly bytesBy: Float64Array;
 }
+
+/** Told the tick-to-wire latency (ms) of every quote and trades frame published (metrics). */
+export type LatencyObserver = (ms: number) => void;
 
 /**
  * Publishes each shard's frame batches to uWS topics in this gateway thread.
@@ -37,7 +44,7 @@ export interface FanoutStats {
  * bucket, not per subscriber.
  */
 export class Fanout {
-  readonly stats: FanoutStats = { batches: 0, frames: 0, publishes: 0, bytes: 0, throttledPublishes: 0 };
+  readonly stats: FanoutStats = { batches: 0, frames: 0, publishes: 0, bytes: 0, throttledPublishes: 0, publishesBy: new Float64Array(6), bytesBy: new Float64Array(6) };
   readonly #app: Publisher;
   readonly #topics: Topics;
   readonly #clock: Clock;
@@ -46,20 +53,28 @@ export class Fanout {
   /** Buckets holding a pending frame. */
   readonly #pending = new Set<Bucket>();
 
-  constructor(app: Publisher, topics: Topics, clock: Clock) {
+  readonly #latency: LatencyObserver | undefined;
+  /** When the batch being published started going out (ms since the epoch). */
+  #wireAt = 0;
+
+  constructor(app: Publisher, topics: Topics, clock: Clock, latency?: LatencyObserver) {
     this.#app = app;
     this.#topics = topics;
     this.#clock = clock;
+    this.#latency = latency;
   }
 
   /** Publishes every frame of a batch. */
   onBatch(buffer: ArrayBuffer): void {
     this.stats.batches++;
+    if (this.#latency) this.#wireAt = this.#clock.now();
     readFrameBatch(buffer, this.#publishEntry);
   }
 
   readonly #publishEntry = (e: FrameEntry): void => {
     this.stats.frames++;
+    // Tick-to-wire: from the tick's arrival in ingest to the publish here (one clock read per batch).
+    if (this.#latency && e.arrival === e.arrival && e.kind !== FrameKind.bar) this.#latency(this.#wireAt - e.arrival);
     this.#publish(e.symbolId, e.kind, 0, e.json, e.pack);
     if (e.kind !== FrameKind.quote) return;
     const buckets = this.#buckets.get(e.symbolId);
@@ -115,15 +130,20 @@ export class Fanout {
   }
 
   #publish(symbolId: number, kind: FrameKind, throttle: number, json: Uint8Array, pack: Uint8Array): void {
+    const at = (kind - 1) * 2;
     if (json.length) {
       this.#app.publish(this.#topics.get(symbolId, kind, 'json', throttle), json, false);
       this.stats.publishes++;
       this.stats.bytes += json.length;
+      this.stats.publishesBy[at]++;
+      this.stats.bytesBy[at] += json.length;
     }
     if (pack.length) {
       this.#app.publish(this.#topics.get(symbolId, kind, 'msgpack', throttle), pack, true);
       this.stats.publishes++;
       this.stats.bytes += pack.length;
+      this.stats.publishesBy[at + 1]++;
+      this.stats.bytesBy[at + 1] += pack.length;
     }
   }
 }

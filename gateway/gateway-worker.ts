@@ -1,5 +1,5 @@
 import { parentPort, workerData, type MessagePort } from 'node:worker_threads';
-import { InterestTable, ThreadState, applyUniverse, httpSpanObserver, profilableThreads, serveThreadAdmin, startTracing, systemClock, workerContext, type AdminResponse, type QuarantineRequest, type ServerMessage, type UniverseMessage, type WorkerBaseData } from '../core/index.js';
+import { InterestTable, ThreadState, applyUniverse, httpSpanObserver, profilableThreads, serveThreadAdmin, startTracing, observeAll, serveMetrics, systemClock, workerContext, type AdminResponse, type QuarantineRequest, type ServerMessage, type UniverseMessage, type WorkerBaseData } from '../core/index.js';
 import { registerAdminRoutes } from './admin-routes.js';
 import { registerProfilingRoutes } from './profiling-routes.js';
 import { ThreadAdminClient } from './thread-admin-client.js';
@@ -16,6 +16,8 @@ import { TokenVerifier } from './token-verifier.js';
 import type { PublicJwk } from '../core/auth/index.js';
 import { openRateLimiter } from '../core/speed/speed-layer.js';
 import { closeApp, closeListenSocket, createApp, listenPort, type us_listen_socket } from './uws.js';
+import { GatewayMetrics } from './metrics.js';
+import { registerMetricsRoute, type Exposition } from './metrics-route.js';
 
 /** What the supervisor hands a gateway thread. */
 export interface GatewayWorkerData extends WorkerBaseData {
@@ -39,24 +41,27 @@ export type GatewayCommand =
   | { readonly type: 'fault' }
   | { readonly type: 'stats'; readonly id: number }
   | { readonly type: 'quarantine-reply'; readonly id: number; readonly response: AdminResponse }
-  | UniverseMessage;
+  | UniverseMessage
+  | { readonly type: 'exposition'; readonly id: number; readonly exposition: Exposition | undefined };
 
 /** Gateway → supervisor messages. */
 export type GatewayEvent =
   | { readonly type: 'listening'; readonly port: number }
   | { readonly type: 'listen-failed'; readonly host: string; readonly port: number }
   | { readonly type: 'quarantine'; readonly id: number; readonly request: QuarantineRequest }
-  | { readonly type: 'stats'; readonly id: number; readonly stats: unknown };
+  | { readonly type: 'stats'; readonly id: number; readonly stats: unknown }
+  | { readonly type: 'exposition-request'; readonly id: number };
 
 const data = workerData as GatewayWorkerData;
 const name = `gateway-${data.gateway}`;
 const { config, log, universe, directory, status } = workerContext(data, name);
 const interest = new InterestTable(data.interest, config.gatewayThreads, directory.layout.capacity);
-const reader = new QuoteReader(universe, directory, data.quoteTables.map((sab) => new QuoteTable(sab)));
+const tables = data.quoteTables.map((sab) => new QuoteTable(sab));
+const reader = new QuoteReader(universe, directory, tables);
 const topics = new Topics(universe);
 const tracing = await startTracing(config, { thread: name });
 const app = createApp();
-const fanout = new Fanout(app, topics, systemClock);
+const fanout = new Fanout(app, topics, systemClock, (ms) => metrics.observeTickToWire(ms));
 const tokens = new TokenVerifier(data.authPublicKey, { issuer: config.authIssuer, clock: systemClock });
 const stream = new StreamHandler({ config, universe, reader, fanout, topics, interest, gateway: data.gateway, clock: systemClock, log, authenticate: (t) => tokens.verify(t) });
 const shards = new Map<number, MessagePort>();
@@ -73,6 +78,31 @@ const gate = new BatchGate(config.flushMs, () => shards.size, (batches) => {
 });
 let listenSocket: us_listen_socket | undefined;
 let draining = false;
+const metrics = new GatewayMetrics(config.metricsPrefix, name, {
+  stream: stream.stats,
+  fanout: fanout.stats,
+  gateTimeouts: () => gate.timeouts,
+  lock: () => tables.map((t) => t.readerStats),
+  storePending: () => store.pending,
+});
+serveMetrics(parentPort!, metrics.base);
+// /metrics: the supervisor aggregates every thread's registry.
+const expositions = new Map<number, (e: Exposition | undefined) => void>();
+let expositionId = 1;
+registerMetricsRoute(app, () =>
+  new Promise((resolve) => {
+    const id = expositionId++;
+    const timer = setTimeout(() => {
+      expositions.delete(id);
+      resolve(undefined);
+    }, 5000);
+    expositions.set(id, (e) => {
+      clearTimeout(timer);
+      resolve(e);
+    });
+    post({ type: 'exposition-request', id });
+  }),
+);
 
 app.ws('/v1/stream', stream.behavior());
 // Admin requests go to the supervisor, which routes them to the owning thread.
@@ -111,10 +141,10 @@ const api = registerApi(app, {
   rateLimit: (key, limit, windowMs) => rateLimiter.port.hit(key, limit, windowMs),
   version: data.version,
   authPublicKey: data.authPublicKey,
-  observe: tracing ? httpSpanObserver(tracing.tracer) : undefined,
+  observe: observeAll(metrics.observeHttp, tracing ? httpSpanObserver(tracing.tracer) : undefined),
   onStorePush: (h) => storePushHandlers.push(h),
 });
-registerRestRoutes(app, { universe, reader, status, clock: systemClock, thread: name, draining: () => draining });
+registerRestRoutes(app, { universe, reader, status, clock: systemClock, thread: name, draining: () => draining, observe: metrics.observeHttp });
 
 // Throttled quotes are due on flush boundaries; the slow-consumer sweep (one
 // native getBufferedAmount call per socket) runs every SWEEP_EVERY windows,
@@ -156,6 +186,10 @@ parentPort!.on('message', (cmd: GatewayCommand) => {
     case 'quarantine-reply':
       adminPending.get(cmd.id)?.(cmd.response);
       adminPending.delete(cmd.id);
+      break;
+    case 'exposition':
+      expositions.get(cmd.id)?.(cmd.exposition);
+      expositions.delete(cmd.id);
       break;
     case 'stats':
       post({ type: 'stats', id: cmd.id, stats: { connections: stream.connections, stream: stream.stats, fanout: fanout.stats, gateTimeouts: gate.timeouts, lockRetries: reader.retries } });

@@ -1,7 +1,7 @@
 import { normaliseSymbol, type Clock, type ErrorCode, ERRORS, type ThreadStatus, type Universe } from '../core/index.js';
 import type { QuoteReader } from './quote-reader.js';
 import { errorBody } from './stream-handler.js';
-import type { HttpResponse, TemplatedApp } from './uws.js';
+import type { HttpRequest, HttpResponse, TemplatedApp } from './uws.js';
 
 export interface RestDeps {
   readonly universe: Universe;
@@ -11,6 +11,8 @@ export interface RestDeps {
   readonly thread: string;
   /** Whether this gateway is draining (readyz answers 503). */
   readonly draining: () => boolean;
+  /** Called once per answered market request (metrics: http_request_duration_seconds). */
+  readonly observe?: (route: string, method: string, status: number, seconds: number) => void;
 }
 
 /** Most symbols one GET /v1/quotes?symbols= may name. */
@@ -21,7 +23,15 @@ export const MAX_QUOTES_PER_REQUEST = 100;
  * the symbol list, and health. Every error is {"error":{"code","message"}}.
  */
 export function registerRestRoutes(app: TemplatedApp, d: RestDeps): void {
-  app.get('/healthz', (res) => json(res, 200, { status: 'ok', thread: d.thread }));
+  /** A synchronous GET handler that returns the status it answered, timed for metrics. */
+  const timed = (route: string, h: (res: HttpResponse, req: HttpRequest) => number) => (res: HttpResponse, req: HttpRequest) => {
+    const started = performance.now();
+    const status = h(res, req);
+    d.observe?.(route, 'get', status, (performance.now() - started) / 1000);
+  };
+  app.get('/healthz', (res) => {
+    json(res, 200, { status: 'ok', thread: d.thread });
+  });
 
   app.get('/readyz', (res) => {
     const threads = d.status.snapshot();
@@ -32,20 +42,18 @@ export function registerRestRoutes(app: TemplatedApp, d: RestDeps): void {
     json(res, ready ? 200 : 503, { status: state, thread: d.thread, threads, degraded, restarts: d.status.restarts() });
   });
 
-  app.get('/v1/symbols', (res) => {
-    json(res, 200, { count: d.universe.size, symbols: d.universe.companies.map((c) => c.symbol) });
-  });
+  app.get('/v1/symbols', timed('/v1/symbols', (res) => json(res, 200, { count: d.universe.size, symbols: d.universe.companies.map((c) => c.symbol) })));
 
-  app.get('/v1/quotes/:symbol', (res, req) => {
+  app.get('/v1/quotes/:symbol', timed('/v1/quotes/:symbol', (res, req) => {
     const raw = decodeURIComponent(req.getParameter(0) ?? '');
     const symbol = normaliseSymbol(raw);
     if (!symbol) return fail(res, 'invalid_symbol', `${JSON.stringify(raw.slice(0, 40))} is not a valid ticker`);
     const id = d.universe.id(symbol);
     if (id < 0) return fail(res, 'unknown_symbol', `${symbol} is not in the universe`);
-    json(res, 200, restQuote(d, id));
-  });
+    return json(res, 200, restQuote(d, id));
+  }));
 
-  app.get('/v1/quotes', (res, req) => {
+  app.get('/v1/quotes', timed('/v1/quotes', (res, req) => {
     const param = req.getQuery('symbols');
     if (!param) return fail(res, 'invalid_argument', 'give ?symbols=A,B,...');
     const list = decodeURIComponent(param).split(',').filter(Boolean);
@@ -59,13 +67,13 @@ export function registerRestRoutes(app: TemplatedApp, d: RestDeps): void {
       else if (id < 0) errors.push({ symbol, code: 'unknown_symbol' });
       else quotes.push(restQuote(d, id));
     }
-    json(res, 200, { quotes, errors });
-  });
+    return json(res, 200, { quotes, errors });
+  }));
 
   app.any('/*', (res, req) => {
     const method = req.getMethod();
-    if (method !== 'get' && method !== 'head') return fail(res, 'method_not_allowed', `${method.toUpperCase()} is not allowed here`);
-    fail(res, 'not_found', `no route for ${req.getUrl().slice(0, 100)}`);
+    if (method !== 'get' && method !== 'head') fail(res, 'method_not_allowed', `${method.toUpperCase()} is not allowed here`);
+    else fail(res, 'not_found', `no route for ${req.getUrl().slice(0, 100)}`);
   });
 }
 
@@ -89,16 +97,20 @@ const STATUS_TEXT: Record<number, string> = {
   503: '503 Service Unavailable',
 };
 
-export function json(res: HttpResponse, status: number, body: unknown): void {
+/** Answers `status` with a JSON body; returns the status (metrics). */
+export function json(res: HttpResponse, status: number, body: unknown): number {
   res.cork(() => {
     res.writeStatus(STATUS_TEXT[status] ?? String(status)).writeHeader('content-type', 'application/json').writeHeader('cache-control', 'no-store').end(JSON.stringify(body));
   });
+  return status;
 }
 
-function fail(res: HttpResponse, code: ErrorCode, message?: string): void {
+/** Answers an error from the registry; returns its status (metrics). */
+function fail(res: HttpResponse, code: ErrorCode, message?: string): number {
+  const status = ERRORS[code].status;
   res.cork(() => {
-    const status = ERRORS[code].status;
     res.writeStatus(STATUS_TEXT[status] ?? String(status)).writeHeader('content-type', 'application/json').end(errorBody(code, message));
   });
+  return status;
 }
 

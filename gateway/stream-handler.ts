@@ -31,10 +31,10 @@ import { COMPRESSION_DISABLED, type HttpRequest, type HttpResponse, type WebSock
 
 /** Channel bits in a subscription. */
 const CH: Record<Channel, number> = { quotes: 1, trades: 2, bars: 4 };
-const KIND_OF: readonly [number, FrameKind][] = [
-  [CH.quotes, FrameKind.quote],
-  [CH.trades, FrameKind.trades],
-  [CH.bars, FrameKind.bar],
+const KIND_OF: readonly [number, FrameKind, Channel][] = [
+  [CH.quotes, FrameKind.quote, 'quotes'],
+  [CH.trades, FrameKind.trades, 'trades'],
+  [CH.bars, FrameKind.bar, 'bars'],
 ];
 /** Strikes (rejected or invalid frames) after which a connection is closed. */
 export const MAX_STRIKES = 20;
@@ -79,6 +79,14 @@ export interface StreamStats {
   backpressureRecoveries: number;
   slowConsumerCloses: number;
   snapshotsSent: number;
+  /** Connections opened / closed by wire format (open = opened - closed). */
+  readonly openedBy: Record<WireFormat, number>;
+  readonly closedBy: Record<WireFormat, number>;
+  /** Current subscriptions (connection × symbol) per channel. */
+  readonly subscriptions: Record<Channel, number>;
+  /** Frames and bytes sent straight to one socket (snapshots, pongs, errors), by format. */
+  readonly repliesBy: Record<WireFormat, number>;
+  readonly replyBytesBy: Record<WireFormat, number>;
 }
 
 export interface StreamDeps {
@@ -114,6 +122,11 @@ export class StreamHandler {
     backpressureRecoveries: 0,
     slowConsumerCloses: 0,
     snapshotsSent: 0,
+    openedBy: { json: 0, msgpack: 0 },
+    closedBy: { json: 0, msgpack: 0 },
+    subscriptions: { quotes: 0, trades: 0, bars: 0 },
+    repliesBy: { json: 0, msgpack: 0 },
+    replyBytesBy: { json: 0, msgpack: 0 },
   };
   readonly #d: StreamDeps;
   readonly #limits: ParseLimits;
@@ -144,6 +157,7 @@ export class StreamHandler {
         this.stats.opened++;
         const p = ws.getUserData().principal;
         if (p) this.investors.add(p.investorId, ws);
+        this.stats.openedBy[ws.getUserData().format]++;
       },
       message: (ws, message, isBinary) => this.#onMessage(ws, message, isBinary),
       drain: (ws) => this.#maybeRecover(ws),
@@ -279,6 +293,7 @@ export class StreamHandler {
     conn.closed = true;
     this.sockets.delete(ws);
     this.stats.closed++;
+    this.stats.closedBy[conn.format]++;
     this.#count('closesByCode', String(code));
     if (conn.principal) this.investors.remove(conn.principal.investorId, ws);
     conn.queued = undefined;
@@ -479,7 +494,11 @@ export class StreamHandler {
   /** Interest counts (what shards encode) and throttle bucket references for one subscription. */
   #account(conn: Conn, id: number, sub: Sub, delta: 1 | -1): void {
     const { interest, gateway, fanout } = this.#d;
-    for (const [bit, kind] of KIND_OF) if (sub.channels & bit) interest.add(gateway, id, kind, conn.format, delta);
+    for (const [bit, kind, channel] of KIND_OF) {
+      if (!(sub.channels & bit)) continue;
+      interest.add(gateway, id, kind, conn.format, delta);
+      this.stats.subscriptions[channel] += delta;
+    }
     if (sub.channels & CH.quotes && sub.throttle > 0) {
       if (delta > 0) fanout.retainThrottle(id, sub.throttle);
       else fanout.releaseThrottle(id, sub.throttle);
@@ -540,6 +559,8 @@ export class StreamHandler {
     const conn = ws.getUserData();
     const frame = encodeFrame(conn.format, messages.length === 1 ? messages[0] : messages);
     ws.send(frame, conn.format === 'msgpack');
+    this.stats.repliesBy[conn.format]++;
+    this.stats.replyBytesBy[conn.format] += typeof frame === 'string' ? Buffer.byteLength(frame) : frame.byteLength;
   }
 
   #takeToken(conn: Conn): boolean {

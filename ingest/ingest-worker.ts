@@ -1,12 +1,13 @@
 import { parentPort, workerData, type MessagePort } from 'node:worker_threads';
 import { RpcClient } from '../core/rpc.js';
-import { ThreadState, TraceSlots, applyUniverse, serveThreadAdmin, startTracing, systemClock, workerContext, type FeedSource, type UniverseMessage, type WorkerBaseData } from '../core/index.js';
+import { ThreadState, TraceSlots, applyUniverse, serveThreadAdmin, startTracing, serveMetrics, systemClock, workerContext, type FeedSource, type UniverseMessage, type WorkerBaseData } from '../core/index.js';
 import { TickRing } from '../actors/tick-ring.js';
 import { startJetStreamPipeline, type JetStreamPipeline } from './jetstream-pipeline.js';
 import { feedSettings } from './feed-settings.js';
 import { handleQuarantineRequest, type QuarantineRequest } from './quarantine-admin.js';
 import { createFeedSource } from './feeds/index.js';
 import { TickRouter } from './tick-router.js';
+import { IngestMetrics } from './metrics.js';
 
 /** What the supervisor hands the ingest thread. */
 export interface IngestWorkerData extends WorkerBaseData {
@@ -32,6 +33,8 @@ const tracing = await startTracing(config, { thread: 'ingest' });
 const router = new TickRouter(directory, rings, systemClock);
 /** The store thread (quarantine rows, consumer offsets); re-attached when it restarts. */
 const store = new RpcClient({ timeoutMs: 5000 });
+const metrics = new IngestMetrics(config.metricsPrefix, { router, shards: rings.length, pipeline: () => pipeline, storePending: () => store.pending });
+serveMetrics(parentPort!, metrics.base);
 
 const feed: FeedSource | undefined = config.feed === 'none' ? undefined : createFeedSource(config.feed, feedSettings(config, universe, log));
 const stopBacklogTimer = systemClock.every(5, () => {

@@ -1,6 +1,7 @@
 import { BourseError } from '../errors.js';
 import { checkClaim, latchKey, type AlertLatch } from './alert-latch.js';
 import type { RedisLink } from './redis-connection.js';
+import { countRedisError } from '../metrics.js';
 
 export interface RedisAlertLatchOptions {
   readonly redis: RedisLink;
@@ -32,6 +33,7 @@ export class RedisAlertLatch implements AlertLatch {
     try {
       return (await redis.client.set(latchKey(prefix, alertId, fireSeq), owner, 'PX', ttlMs, 'NX')) === 'OK';
     } catch (err) {
+      countRedisError('alert_latch');
       throw new BourseError('redis_unavailable', `alert latch: ${(err as Error).message}`, { cause: err });
     }
   }

@@ -1,5 +1,6 @@
 import { Redis } from 'ioredis';
 import type { Logger } from '../logger.js';
+import { countRedisError } from '../metrics.js';
 
 /** A command that gets no reply within this long fails (and the caller degrades). */
 export const REDIS_COMMAND_TIMEOUT_MS = 500;
@@ -71,6 +72,7 @@ export class RedisConnection implements RedisLink {
     // Without a listener an 'error' event would crash the thread.
     this.client.on('error', (err: Error) => {
       this.#lastError = err.message;
+      countRedisError('connection');
       if (this.#state === 'connecting') this.#set('down');
     });
     this.client.connect().catch(() => undefined); // failures surface as 'error'/'close' events; reconnects continue

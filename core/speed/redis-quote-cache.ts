@@ -3,6 +3,7 @@ import { QUOTE_FIELDS, QuoteField } from '../quote-record.js';
 import { QUOTE_LAYOUT_VERSION, QUOTE_REC_BYTES, QUOTE_TEXT_FIELDS, decodeQuoteHash, packQuoteRecord, quoteKey, type QuoteCache, type QuoteCacheStats } from './quote-cache.js';
 import type { RedisLink } from './redis-connection.js';
 import { RedisScript } from './redis-script.js';
+import { countRedisError } from '../metrics.js';
 
 /**
  * Writes a batch of quote hashes in one round trip and one command.
@@ -118,6 +119,7 @@ export class RedisQuoteCache implements QuoteCache {
       refused = new Set(failed.map((k) => Number(k) - 1));
     } catch (err) {
       this.lastError = (err as Error).message;
+      countRedisError('quote_cache');
       // Redis answered with an error (e.g. a script error): sending these again would fail again.
       if (redis.ready && !/timed out/i.test(this.lastError)) return this.#drop(chunk);
       // The connection dropped, or Redis did not answer in time: these wait for the next

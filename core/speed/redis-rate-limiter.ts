@@ -3,6 +3,7 @@ import { BourseError } from '../errors.js';
 import { checkLimit, slidingWindowDecision, windowAt, type RateLimitResult, type RateLimiter } from './rate-limiter.js';
 import type { RedisLink } from './redis-connection.js';
 import { RedisScript } from './redis-script.js';
+import { countRedisError } from '../metrics.js';
 
 /**
  * One hit, atomically: read the current and previous windows' counters,
@@ -84,6 +85,7 @@ export class RedisRateLimiter implements RateLimiter {
     try {
       reply = await SLIDING_WINDOW.run(redis.client, 2, `${base}${index}`, `${base}${index - 1}`, limit, windowMs, elapsed);
     } catch (err) {
+      countRedisError('rate_limit');
       // A failed or slow Redis is not asked again for a while: a hung server must not add
       // the command timeout to every request.
       this.#skipUntil = this.#clock.now() + SKIP_AFTER_FAILURE_MS;

@@ -111,6 +111,10 @@ export interface MarketConsumerStats {
   /** Ticks handed to the sink. */
   routed: number;
   acked: number;
+  /** Negative acks sent (redelivery requested: holds, sink errors, position mismatches). */
+  naked: number;
+  /** Messages terminated (quarantined poison pills and max_deliveries). */
+  terminated: number;
   /** Deliveries with deliveryCount > 1. */
   redelivered: number;
   quarantined: number;
@@ -135,6 +139,8 @@ export class MarketConsumer {
     received: 0,
     routed: 0,
     acked: 0,
+    naked: 0,
+    terminated: 0,
     redelivered: 0,
     quarantined: 0,
     quarantineFailed: 0,
@@ -186,6 +192,20 @@ export class MarketConsumer {
     this.#batchRecords = new Float64Array(this.#o.batch * TICK_FIELDS);
     this.#base = new Float64Array(opts.tracker.shards);
     this.#count = new Float64Array(opts.tracker.shards);
+  }
+
+  /**
+   * The durable's state on the server (pending = messages not yet delivered,
+   * ackPending = delivered and not acked), or undefined before start() or when
+   * the server does not answer. One JetStream API request: for scrapes, not hot paths.
+   */
+  async serverState(): Promise<{ pending: number; ackPending: number; redelivered: number } | undefined> {
+    try {
+      const info = await this.#consumer?.info();
+      return info ? { pending: info.num_pending, ackPending: info.num_ack_pending, redelivered: info.num_redelivered } : undefined;
+    } catch {
+      return undefined;
+    }
   }
 
   /** Messages routed (or being quarantined) and not yet acked/terminated: what flow control bounds. */
@@ -372,7 +392,7 @@ export class MarketConsumer {
     // During a hold, a first delivery may be newer than a lost one: send it back to come after them.
     // Redeliveries are older than anything nak'ed here, and a last delivery is never nak'ed (it would be lost).
     if (info.deliveryCount === 1 && info.deliveryCount < o.maxDeliver && this.holding) {
-      tryAck(m, 'nak', this.#holdUntil - o.clock.now() + this.#holdMargin());
+      if (tryAck(m, 'nak', this.#holdUntil - o.clock.now() + this.#holdMargin())) this.stats.naked++;
       this.stats.deferred++;
       span?.addEvent('deferred during a hold').end();
       return;
@@ -413,7 +433,7 @@ export class MarketConsumer {
       // Nothing is acked for this batch: JetStream redelivers it (soon, via nak).
       this.stats.sinkErrors++;
       this.#o.log?.error({ err: (err as Error).message, messages: n }, 'market consumer: sink rejected a batch');
-      for (const m of msgs) tryAck(m, 'nak', 1000);
+      for (const m of msgs) if (tryAck(m, 'nak', 1000)) this.stats.naked++;
       msgs.length = 0;
       this.#endSpans('sink rejected the batch');
       return;
@@ -434,7 +454,7 @@ export class MarketConsumer {
       const m = msgs[i];
       const s = tracker.shardOf(recs[i * TICK_FIELDS]);
       if (count[s] < 0) {
-        tryAck(m, 'nak', ackWaitMs);
+        if (tryAck(m, 'nak', ackWaitMs)) this.stats.naked++;
         continue;
       }
       const pos = base[s] + ++count[s];
@@ -482,7 +502,7 @@ export class MarketConsumer {
       .add({ subject: m.subject, reason, detail, deliveryCount: info.deliveryCount, streamSeq: info.streamSequence, headers, payload: m.data })
       .then(
         () => {
-          tryAck(m, 'term');
+          if (tryAck(m, 'term')) this.stats.terminated++;
           this.stats.quarantined++;
         },
         (err: unknown) => {
