@@ -143,6 +143,7 @@ const api = registerApi(app, {
   version: data.version,
   authPublicKey: data.authPublicKey,
   observe: observeAll(metrics.observeHttp, tracing ? httpSpanObserver(tracing.tracer) : undefined),
+  onStorePush: (h) => storePushHandlers.push(h),
 });
 // Alert notifications as Server-Sent Events, fed by the store's to-investor pushes.
 const notificationStream = new NotificationStream({ store, clock: systemClock, log, heartbeatMs: config.sseHeartbeatMs, maxPerInvestor: config.maxSseStreams });

@@ -82,6 +82,15 @@ const HAPPY: Record<string, (c: Ctx) => Promise<Response>> = {
   'post /v1/dashboards/{id}/symbols': async (c) => c.call('post', `/v1/dashboards/${c.state.dashboardId}/symbols`, { symbol: 'AAPL' }, await c.bearer()),
   'put /v1/dashboards/{id}/symbols': async (c) => c.call('put', `/v1/dashboards/${c.state.dashboardId}/symbols`, { symbols: ['AAPL'] }, await c.bearer()),
   'delete /v1/dashboards/{id}/symbols/{symbol}': async (c) => c.call('delete', `/v1/dashboards/${c.state.dashboardId}/symbols/AAPL`, undefined, await c.bearer()),
+  'get /v1/search': async (c) => {
+    // The store thread posts the index shortly after start; until then the route answers 503 search_unavailable.
+    for (let i = 0; ; i++) {
+      const r = await c.call('get', '/v1/search?q=app&limit=5');
+      if (r.status !== 503 || i >= 100) return r;
+      await r.body?.cancel();
+      await sleep(50);
+    }
+  },
   'get /v1/alerts': async (c) => c.call('get', '/v1/alerts?limit=10', undefined, await c.bearer()),
   'post /v1/alerts': async (c) => c.call('post', '/v1/alerts', { symbol: 'AAPL', kind: 'pct_move', threshold: 3, windowSec: 300, rearm: true }, await c.bearer()),
   'patch /v1/alerts/{id}': async (c) => c.call('patch', `/v1/alerts/${await newAlert(c)}`, { enabled: false }, await c.bearer()),
