@@ -7,6 +7,8 @@ import { Shard } from './shard.js';
 import { openQuoteCache } from '../core/speed/speed-layer.js';
 import { warmQuoteTable } from './quote-cache-warm.js';
 import { TickRing } from './tick-ring.js';
+import { AlertEngine } from './alert-engine.js';
+import { StoreLink } from './store-link.js';
 
 /** What the supervisor hands a shard thread. */
 export interface ShardWorkerData extends WorkerBaseData {
@@ -48,7 +50,10 @@ if (quoteCache) {
   if (warm.cold) log.warn({ ...warm }, 'starting cold: no cached quotes');
   else log.info({ ...warm }, 'warmed from cached quotes');
 }
+const alerts = new AlertEngine({ symbolId: (s) => universe.id(s), clock: systemClock, owns: (id) => directory.shardOf[id] === data.shard });
+const storeLink = new StoreLink({ shard: data.shard, engine: alerts, log });
 const shard = new Shard({
+  alerts,
   tracing: tracing && data.traceSlots ? new ActorTracer(tracing.tracer, new TraceSlots(data.traceSlots), universe) : undefined,
   shard: data.shard,
   universe,
@@ -66,12 +71,10 @@ const shard = new Shard({
   },
   // At-most-once to the store: bars closed while the store is away are not
   // resent (the live stream still carried them); see domain/bars.ts.
-  onBarsClosed: (bars) => storePort?.postMessage({ type: 'bars-closed', shard: data.shard, bars }),
+  onBarsClosed: (bars) => storeLink.send({ type: 'bars-closed', shard: data.shard, bars }),
 });
 
 const gateways = new Map<number, MessagePort>();
-/** The store thread (closed bars out; alert rules in): replaced whenever the store restarts. */
-let storePort: MessagePort | undefined;
 let running = true;
 const metrics = new ShardMetrics(config.metricsPrefix, data.shard, shard);
 serveMetrics(parentPort!, metrics.base);
@@ -83,8 +86,7 @@ parentPort!.on('message', (cmd: ShardCommand) => {
       gateways.set(cmd.gateway, cmd.port);
       break;
     case 'attach-store':
-      storePort?.close();
-      storePort = cmd.port;
+      storeLink.attach(cmd.port);
       break;
     case 'universe': {
       applyUniverse({ universe, directory }, cmd);
@@ -113,6 +115,7 @@ function flush(): void {
   for (let i = 0; i < batches.length; i++) ports[i].postMessage(batches[i], [batches[i]]);
   void quoteCache?.port.flush(); // never rejects; one batch in flight at most
   metrics.flushed(performance.now() - started, shard.stats.lastFlushFrames);
+  storeLink.flush();
 }
 
 // Ticks are applied as soon as the ingest thread wakes us; frames leave on the flush timer.
@@ -143,7 +146,7 @@ function stop(): void {
   clearTimeout(flushTimer);
   flush();
   for (const p of gateways.values()) p.close();
-  storePort?.close();
+  storeLink.close();
   status.set(name, ThreadState.down);
   log.info({ ticks: shard.stats.ticks, flushes: shard.stats.flushes, quoteCache: quoteCache?.port.stats }, 'shard stopped');
   void tracing?.shutdown().catch(() => undefined);

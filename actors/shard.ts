@@ -16,9 +16,11 @@ import {
   type Trade,
   type Universe,
 } from '../core/index.js';
+import { TickField as T, TickKind } from '../core/tick.js';
 import { TickerActor } from './ticker-actor.js';
 import { ActorTracer } from './actor-tracing.js';
 import type { QuoteTable } from './quote-table.js';
+import type { AlertEngine } from './alert-engine.js';
 
 export interface ShardOptions {
   readonly shard: number;
@@ -36,6 +38,8 @@ export interface ShardOptions {
   readonly tracing?: ActorTracer;
   /** Told, inside flush(), of each record published (written to the table) in this window; copy it before returning. */
   readonly onPublish?: (symbolId: number, record: Float64Array) => void;
+  /** The shard's alert rules, evaluated on every applied trade of a symbol that has some. */
+  readonly alerts?: AlertEngine;
   /** Told, once per flush that closed any, about every bar that closed in it (persistence). */
   readonly onBarsClosed?: (bars: ClosedBar[]) => void;
 }
@@ -128,13 +132,24 @@ export class Shard {
   #applyTo(id: number, view: Float64Array, offset: number): void {
     const d = this.#o.directory;
     try {
-      this.#actors[d.slotOf[id]].apply(view, offset);
+      const a = this.#actors[d.slotOf[id]];
+      const alerts = this.#o.alerts;
+      if (alerts === undefined || alerts.book(id) === undefined) a.apply(view, offset);
+      else this.#applyWatched(alerts, a, id, view, offset);
     } catch (err) {
       // Supervision choice for an actor: resume. One bad tick must not take the
       // other symbols of the shard down; the error is counted and reported.
       this.stats.actorErrors++;
       this.#o.onActorError?.(id, err);
     }
+  }
+
+  /** A tick of a symbol with alert rules: apply it, then evaluate the rules on a trade that moved `last`. */
+  #applyWatched(alerts: AlertEngine, a: TickerActor, id: number, view: Float64Array, offset: number): void {
+    const prev = a.record[Q.last];
+    const late = a.lateTrades;
+    if (!a.apply(view, offset) || view[offset + T.kind] !== TickKind.trade || a.lateTrades !== late) return;
+    alerts.onTrade(id, this.#o.universe.symbol(id), prev, view[offset + T.price], view[offset + T.size], view[offset + T.eventTs]);
   }
 
   /** The actor for a symbol id owned by this shard (tests, debug). */

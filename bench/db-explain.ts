@@ -106,17 +106,22 @@ const HOT_QUERIES: readonly HotQuery[] = [
   {
     name: "alerts of an investor, newest first, after a cursor",
     serves: 'GET /v1/alerts?cursor=…',
-    sql: `select * from alerts where investor_id = '{investor}' and (created_at, id) < (now(), 'ffffffff-ffff-ffff-ffff-ffffffffffff') order by created_at desc, id desc limit 51`,
+    sql: `select * from alerts where investor_id = '{investor}' and (created_at < now() or (created_at = now() and id < 'ffffffff-ffff-ffff-ffff-ffffffffffff')) order by created_at desc, id desc limit 51`,
   },
   {
-    name: "armed alerts of a shard's symbols",
-    serves: 'the store sending a shard its rules on attach',
-    sql: `select * from alerts where state = 'armed' and symbol = any(array['SYM97','SYM194','SYM291','SYM1','SYM2','SYM3','SYM4','SYM5'])`,
+    name: 'every armed rule (rare: a shard attaching)',
+    serves: 'the store sending each shard its rules when it (re)starts; the rules are split by shard in memory',
+    sql: `select * from alerts where state = 'armed' and enabled = true`,
   },
   {
     name: 'notifications of an investor, newest first, after a cursor',
-    serves: 'GET /v1/notifications?cursor=…, SSE resume',
+    serves: 'GET /v1/notifications?cursor=…',
     sql: `select * from notifications where investor_id = '{investor}' and id < 9223372036854775807 order by id desc limit 51`,
+  },
+  {
+    name: 'notifications of an investor after an id, oldest first',
+    serves: 'SSE resume from Last-Event-ID',
+    sql: `select * from notifications where investor_id = '{investor}' and id > 0 order by id limit 1000`,
   },
   {
     name: 'outbox: undispatched notifications',

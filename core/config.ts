@@ -131,6 +131,12 @@ export interface Config {
   readonly quoteCacheWarmMs: number;
   /** Prefix of Bourse's own metric names (`bourse_`). */
   readonly metricsPrefix: string;
+  /** SEC documents (ticker list, submissions documents or a directory of them) that add CIK and SIC to the company directory. */
+  readonly companyProfiles: readonly string[];
+  /** Alert notifications go to NATS subject `<prefix>.alerts.<investorId>` when NATS_URL is set. */
+  readonly natsAlertsPrefix: string;
+  readonly sseHeartbeatMs: number;
+  readonly maxSseStreams: number;
 }
 
 const int = (min: number, max: number): Kind => ({ type: 'int', min, max });
@@ -226,6 +232,10 @@ export const CONFIG_TABLE: readonly Entry[] = [
   { env: 'QUOTE_CACHE_TTL_S', key: 'quoteCacheTtlS', kind: int(1, 30 * 86_400), default: () => 4 * 86_400, doc: 'Lifetime of a cached last quote in Redis, renewed on every write (default 4 days: a long weekend).' },
   { env: 'QUOTE_CACHE_WARM_MS', key: 'quoteCacheWarmMs', kind: int(0, 60_000), default: () => 2000, doc: 'How long a starting shard may wait for its symbols\' last quotes from Redis before it starts cold (0 = never warm).' },
   { env: 'METRICS_PREFIX', key: 'metricsPrefix', kind: { type: 'string' }, default: () => 'bourse_', doc: 'Prefix of every Bourse metric name at /metrics (prom-client\'s process_* and nodejs_* keep their standard names).' },
+  { env: 'COMPANY_PROFILES', key: 'companyProfiles', kind: { type: 'string' }, default: () => undefined, doc: 'Comma-separated SEC documents (a company_tickers_exchange.json, `CIK##########.json` submissions documents or a directory of them) that add CIK and SIC industry to the company directory at start; unset = UNIVERSE_FILE alone (CIK only).' },
+  { env: 'NATS_ALERTS_PREFIX', key: 'natsAlertsPrefix', kind: { type: 'string' }, default: () => 'bourse', doc: 'Alert notifications are published on `<prefix>.alerts.<investorId>` (core NATS) when NATS_URL is set.' },
+  { env: 'SSE_HEARTBEAT_MS', key: 'sseHeartbeatMs', kind: int(100, 300_000), default: () => 15_000, doc: 'A comment line goes to every /v1/notifications/stream client this often, so proxies keep the stream open.' },
+  { env: 'MAX_SSE_STREAMS', key: 'maxSseStreams', kind: int(1, 100), default: () => 5, doc: 'Open /v1/notifications/stream connections one investor may hold per gateway thread.' },
 ];
 
 const STREAM_NAME = /^[A-Za-z0-9_-]{1,64}$/;
@@ -245,6 +255,10 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>> = p
   const speed = String(out.feedSpeed);
   out.feedSpeed = speed === 'max' ? Number.POSITIVE_INFINITY : Number(speed);
   if (!(Number(out.feedSpeed) > 0)) fail('FEED_SPEED', speed, 'must be a positive number or max');
+  out.companyProfiles = String(out.companyProfiles ?? '')
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
   out.feedSymbols = String(out.feedSymbols)
     .split(',')
     .map((s) => s.trim().toUpperCase())
@@ -264,6 +278,7 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>> = p
   for (const [env, v] of [['NATS_SUBJECT_PREFIX', c.natsSubjectPrefix], ['NATS_QUARANTINE_PREFIX', c.natsQuarantinePrefix]] as const) {
     if (!SUBJECT_PREFIX.test(v)) fail(env, v, 'must be dot-separated tokens of A–Z a–z 0–9 _ -');
   }
+  if (!SUBJECT_PREFIX.test(c.natsAlertsPrefix)) fail('NATS_ALERTS_PREFIX', c.natsAlertsPrefix, 'must be dot-separated tokens of A–Z a–z 0–9 _ -');
   if (c.natsSubjectPrefix === c.natsQuarantinePrefix) fail('NATS_QUARANTINE_PREFIX', c.natsQuarantinePrefix, 'must differ from NATS_SUBJECT_PREFIX');
   if (c.adminToken !== undefined && c.adminToken.length < 16) fail('BOURSE_ADMIN_TOKEN', '(redacted)', 'must be at least 16 characters');
   if (c.universeSource === 'file' && !c.universeFile) fail('UNIVERSE_FILE', '', 'must be set when UNIVERSE_SOURCE=file');

@@ -82,6 +82,12 @@ export const ERRORS = {
   profile_failed: { status: 500, retryable: true, message: 'the inspector could not take the profile' },
   // Redis speed layer.
   redis_unavailable: { status: 503, retryable: true, message: 'Redis is not reachable or did not answer in time' },
+  // Company search.
+  search_unavailable: { status: 503, retryable: true, message: 'the search index is being built; retry shortly' },
+  // Alerts and notifications.
+  invalid_alert: { status: 400, retryable: false, message: 'alert rule is invalid' },
+  alert_not_found: { status: 404, retryable: false, message: 'no alert with that id for this investor' },
+  too_many_alerts: { status: 422, retryable: false, message: 'alert limit per investor reached' },
 } as const satisfies Record<string, ErrorSpec>;
 
 export type ErrorCode = keyof typeof ERRORS;

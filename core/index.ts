@@ -23,3 +23,4 @@ export * from './tracing/tracing.js';
 export * from './tracing/trace-slots.js';
 export * from './tracing/message-tracing.js';
 export * from './metrics.js';
+export * from './alerts.js';

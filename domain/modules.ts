@@ -3,6 +3,8 @@ import { barsModule } from './bars.js';
 import { ingestRecordsModule } from './ingest-records.js';
 import { accountsModule } from './accounts.js';
 import { dashboardsModule } from './dashboards.js';
+import { companiesModule } from './companies.js';
+import { alertsModule } from './alerts.js';
 
 /** Secrets only the store thread holds. */
 export interface StoreSecrets {
@@ -22,5 +24,7 @@ export function storeModules(ctx: StoreContext, secrets: StoreSecrets): StoreMod
     ingestRecordsModule(ctx),
     accountsModule(ctx, { signingKeyPem: secrets.signingKeyPem, signingKeyId: secrets.signingKeyId }),
     dashboardsModule(ctx),
+    companiesModule(ctx),
+    alertsModule(ctx),
   ];
 }

@@ -1,12 +1,14 @@
 import type { Config, Logger, Universe } from '../core/index.js';
 import type { PublicJwk } from '../core/auth/index.js';
-import type { RpcClient } from '../core/rpc.js';
+import type { RpcClient, RpcPush } from '../core/rpc.js';
 import { HttpApi, type Principal } from './http-api.js';
 import { openApiDocument } from './openapi.js';
 import { registerBarRoutes } from './bar-routes.js';
+import { registerAlertRoutes } from './alert-routes.js';
 import { documentMarketRoutes } from './market-docs.js';
 import { registerAuthRoutes } from './auth-routes.js';
 import { registerDashboardRoutes } from './dashboard-routes.js';
+import { registerSearchRoutes } from './search-routes.js';
 import type { TemplatedApp } from './uws.js';
 
 /** What the REST API of one gateway thread is built from. */
@@ -25,6 +27,8 @@ export interface ApiDeps {
   readonly authPublicKey: PublicJwk;
   /** Called once per answered request (metrics: http_request_duration_seconds). */
   readonly observe?: (route: string, method: string, status: number, seconds: number) => void;
+  /** Subscribes to the store thread's pushes (e.g. `search.index`). */
+  readonly onStorePush?: (handler: (p: RpcPush) => void) => void;
 }
 
 /**
@@ -45,6 +49,8 @@ export function registerApi(app: TemplatedApp, d: ApiDeps): HttpApi {
   registerBarRoutes(api, d.store);
   registerAuthRoutes(api, { config: d.config, store: d.store, rateLimit: d.rateLimit, publicKey: d.authPublicKey });
   registerDashboardRoutes(api, d.store);
+  registerSearchRoutes(api, d.store, d.onStorePush);
+  registerAlertRoutes(api, d.store);
 
   let doc: string | undefined;
   app.get('/v1/openapi.json', (res) => {

@@ -15,6 +15,7 @@ import { registerApi } from './api-routes.js';
 import { TokenVerifier } from './token-verifier.js';
 import type { PublicJwk } from '../core/auth/index.js';
 import { openRateLimiter } from '../core/speed/speed-layer.js';
+import { NotificationStream } from './notification-stream.js';
 import { loadStaticFiles, registerStaticRoutes } from './static-routes.js';
 import { closeApp, closeListenSocket, createApp, listenPort, type us_listen_socket } from './uws.js';
 import { GatewayMetrics } from './metrics.js';
@@ -143,7 +144,12 @@ const api = registerApi(app, {
   version: data.version,
   authPublicKey: data.authPublicKey,
   observe: observeAll(metrics.observeHttp, tracing ? httpSpanObserver(tracing.tracer) : undefined),
+  onStorePush: (h) => storePushHandlers.push(h),
 });
+// Alert notifications as Server-Sent Events, fed by the store's to-investor pushes.
+const notificationStream = new NotificationStream({ store, clock: systemClock, log, heartbeatMs: config.sseHeartbeatMs, maxPerInvestor: config.maxSseStreams });
+notificationStream.register(app, api);
+storePushHandlers.push(notificationStream.onPush);
 registerRestRoutes(app, { universe, reader, status, clock: systemClock, thread: name, draining: () => draining, observe: metrics.observeHttp });
 registerStaticRoutes(app, loadStaticFiles());
 
@@ -212,6 +218,7 @@ function drain(): void {
   if (listenSocket) closeListenSocket(listenSocket);
   listenSocket = undefined;
   stream.drainAll();
+  notificationStream.closeAll();
   const check = setInterval(() => {
     if (stream.connections > 0) return;
     clearInterval(check);

@@ -106,6 +106,11 @@ export class HttpApi {
     this.#app[spec.method](spec.path, (res, req) => this.#handle(compiled, res, req));
   }
 
+  /** Verifies an access token the way routes do (for handlers outside the framework, e.g. an SSE stream). */
+  authenticate(token: string): Promise<Principal> {
+    return this.#deps.authenticate(token);
+  }
+
   /** Documents a route served outside the framework (e.g. an SSE stream), so the OpenAPI document lists it. */
   document(spec: Omit<RouteSpec, 'handler'>): void {
     this.#documented.push({ ...spec, handler: async () => ({ status: 500 }) });

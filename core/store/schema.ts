@@ -84,7 +84,10 @@ export interface AlertsTable {
   cooldown_sec: number;
   /** `armed` (evaluated by the owning actor) or `fired` (once-only rule that fired). */
   state: string;
+  /** Firings recorded; also the fire sequence of the last one (a firing with fireSeq ≤ this is a repeat). */
   fire_count: Generated<number>;
+  /** false: kept but not evaluated (PATCH {enabled:false}). Migration 0002. */
+  enabled: Generated<boolean>;
   last_fired_at: Date | null;
   created_at: CreatedAt;
 }

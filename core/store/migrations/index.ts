@@ -1,5 +1,6 @@
 import type { Migration, MigrationProvider } from 'kysely';
 import * as m0001 from './0001-initial.js';
+import * as m0002alerts from './0002-alert-enabled.js';
 
 /**
  * The one migration set, for Postgres and PGlite alike. Listed here rather
@@ -9,6 +10,7 @@ import * as m0001 from './0001-initial.js';
  */
 export const MIGRATIONS: Readonly<Record<string, Migration>> = {
   '0001-initial': m0001,
+  '0002-alert-enabled': m0002alerts,
 };
 
 export const migrationProvider: MigrationProvider = {

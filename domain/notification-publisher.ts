@@ -1,0 +1,61 @@
+import { connect, type NatsConnection } from 'nats';
+import type { Logger } from '../core/index.js';
+
+/**
+ * Where dispatched notifications are published besides the investor's
+ * sessions. Contract: publish() hands a message over and ready() resolves
+ * when everything handed over so far has reached the broker (or rejects),
+ * so the outbox marks rows dispatched only after that: at-least-once towards
+ * the broker, subscribers dedupe by notification id.
+ */
+export interface NotificationPublisher {
+  /** Whether publishing is possible now (a broker connection is up); when false the outbox waits. */
+  readonly connected: boolean;
+  publish(investorId: string, message: object): void;
+  /** Resolves once everything published so far reached the broker. */
+  flush(): Promise<void>;
+  close(): Promise<void>;
+}
+
+/** No broker configured: nothing to publish, always "done". */
+export const noPublisher: NotificationPublisher = {
+  connected: true,
+  publish: () => undefined,
+  flush: async () => undefined,
+  close: async () => undefined,
+};
+
+/**
+ * Core NATS (not JetStream): subject `<prefix>.alerts.<investorId>`, JSON
+ * payload. Connects in the background and reconnects forever; while it is
+ * not connected `connected` is false and the outbox keeps rows undispatched.
+ */
+export function natsNotificationPublisher(opts: { servers: string; prefix: string; log: Logger }): NotificationPublisher {
+  let nc: NatsConnection | undefined;
+  let closed = false;
+  const enc = new TextEncoder();
+  const connecting = connect({ servers: opts.servers.split(',').map((s) => s.trim()), name: 'bourse-store-alerts', maxReconnectAttempts: -1, waitOnFirstConnect: true, reconnectTimeWait: 1000 })
+    .then((c) => {
+      if (closed) return void c.close();
+      nc = c;
+      opts.log.info({ servers: opts.servers }, 'alert notifications: NATS connected');
+    })
+    .catch((err: unknown) => opts.log.error({ err }, 'alert notifications: NATS connection failed'));
+  return {
+    get connected() {
+      return nc !== undefined && !nc.isClosed() && !nc.isDraining();
+    },
+    publish(investorId, message) {
+      nc?.publish(`${opts.prefix}.alerts.${investorId}`, enc.encode(JSON.stringify(message)));
+    },
+    async flush() {
+      if (!nc) throw new Error('NATS is not connected');
+      await nc.flush();
+    },
+    async close() {
+      closed = true;
+      await connecting;
+      await nc?.drain().catch(() => undefined);
+    },
+  };
+}
