@@ -8,6 +8,8 @@ export interface Session {
 }
 
 const KEY = 'bourse.session';
+/** Refresh answers after which the refresh token can never work again. */
+const SESSION_OVER = new Set(['invalid_refresh_token', 'refresh_token_reused', 'unauthorized', 'invalid_body']);
 /** Renew this long before the access token expires. */
 const EARLY_MS = 30_000;
 
@@ -92,8 +94,9 @@ export class Auth extends Observable<Session | undefined> implements TokenSource
       this.#store({ email: current.email, accessToken: r.accessToken, refreshToken: r.refreshToken });
       return true;
     } catch (err) {
-      // Refused (expired, revoked, reused): the session is over. A network error keeps it for later.
-      if (err instanceof ApiError && err.status >= 400 && err.status < 500) this.#store(undefined);
+      // Refused (expired, revoked, reused): the session is over. A network error, a rate
+      // limit (429) or a server error keeps it for the next try.
+      if (err instanceof ApiError && SESSION_OVER.has(err.code)) this.#store(undefined);
       return false;
     }
   }
