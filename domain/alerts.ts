@@ -1,5 +1,5 @@
 import type { Selectable } from 'kysely';
-import { BourseError, validateAlertRuleInput, type AlertKind, type AlertRule, type AlertsToShard } from '../core/index.js';
+import { BourseError, validateAlertRuleInput, type AlertKind, type AlertRule, type AlertRuleInput, type AlertsToShard } from '../core/index.js';
 import type { AlertsTable } from '../core/store/schema.js';
 import type { StoreContext, StoreModule } from './store-context.js';
 import { decodeCursor, encodeCursor } from './cursor.js';
@@ -8,15 +8,8 @@ import { notificationOutbox } from './notification-outbox.js';
 import { natsNotificationPublisher, noPublisher, type NotificationPublisher } from './notification-publisher.js';
 
 /** An alert as the API serves it. */
-export interface AlertDto {
+export interface AlertDto extends AlertRuleInput {
   readonly id: string;
-  readonly symbol: string;
-  readonly kind: AlertKind;
-  readonly price: number | null;
-  readonly threshold: number | null;
-  readonly windowSec: number | null;
-  readonly rearm: boolean;
-  readonly cooldownSec: number;
   /** `armed`: evaluated; `fired`: a once-only rule that fired (PATCH {armed:true} re-arms it). */
   readonly state: 'armed' | 'fired';
   readonly enabled: boolean;
@@ -177,7 +170,8 @@ export function alertsModule(ctx: StoreContext, opts: { publisher?: Notification
   };
 }
 
-export function toRule(r: Selectable<AlertsTable>): AlertRule {
+/** The rule's own fields, as a row holds them. */
+function ruleInput(r: Selectable<AlertsTable>): AlertRuleInput & { readonly id: string } {
   return {
     id: r.id,
     symbol: r.symbol,
@@ -187,21 +181,16 @@ export function toRule(r: Selectable<AlertsTable>): AlertRule {
     windowSec: r.window_sec,
     rearm: r.rearm,
     cooldownSec: r.cooldown_sec,
-    fireSeq: r.fire_count,
-    lastFiredAt: r.last_fired_at ? r.last_fired_at.getTime() : null,
   };
+}
+
+export function toRule(r: Selectable<AlertsTable>): AlertRule {
+  return { ...ruleInput(r), fireSeq: r.fire_count, lastFiredAt: r.last_fired_at ? r.last_fired_at.getTime() : null };
 }
 
 function toDto(r: Selectable<AlertsTable>): AlertDto {
   return {
-    id: r.id,
-    symbol: r.symbol,
-    kind: r.kind as AlertKind,
-    price: r.price,
-    threshold: r.threshold,
-    windowSec: r.window_sec,
-    rearm: r.rearm,
-    cooldownSec: r.cooldown_sec,
+    ...ruleInput(r),
     state: r.state as 'armed' | 'fired',
     enabled: r.enabled,
     fireCount: r.fire_count,

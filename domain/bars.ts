@@ -1,19 +1,11 @@
 import { sql } from 'kysely';
-import { BourseError, normaliseSymbol } from '../core/index.js';
+import { BourseError, normaliseSymbol, type BarFields } from '../core/index.js';
 import type { StoreContext, StoreModule } from './store-context.js';
 import { decodeCursor, encodeCursor } from './cursor.js';
 
-/** A closed 1-minute bar as shards send it (`bars-closed`). */
-export interface ClosedBarRow {
+/** A closed 1-minute bar as shards send it (`bars-closed`; start in ms since the epoch). */
+export interface ClosedBarRow extends BarFields {
   readonly symbol: string;
-  /** Minute start, ms since the epoch. */
-  readonly start: number;
-  readonly open: number;
-  readonly high: number;
-  readonly low: number;
-  readonly close: number;
-  readonly volume: number;
-  readonly trades: number;
 }
 
 /** A bar as the API serves it. */
