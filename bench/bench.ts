@@ -46,6 +46,7 @@ async function main(): Promise<number> {
     );
   }
   for (const run of report.runs) for (const n of run.notes) process.stdout.write(`${run.target.padEnd(9)} note: ${n}\n`);
+  for (const f of report.failed ?? []) process.stdout.write(`${f.target.padEnd(9)} FAILED: ${f.error}\n`);
   for (const r of report.ratios) process.stdout.write(`bourse / ${r.peer}: delivered ×${r.delivered ?? '—'}, p99 ×${r.p99 ?? '—'}, memory/conn ×${r.memoryPerConn ?? '—'}\n`);
   process.stdout.write(`\nresults: ${paths.json}\nreport:  ${paths.html}\n${o.docs ? 'docs rows appended to docs/benchmarks.md\n' : ''}`);
   return 0;

@@ -86,6 +86,13 @@ export function suiteDocsRow(r: ScenarioReport, run: ScenarioRun): string {
   return `| ${cells.join(' | ')} |`;
 }
 
+/** A target that could not complete: the row says so, with the reason, instead of leaving it out. */
+export function failedDocsRow(r: ScenarioReport, f: { readonly target: string; readonly error: string }): string {
+  const s = r.scenario;
+  const cells = [r.startedAt.slice(0, 16).replace('T', ' '), r.commit, s.name, f.target, `${s.connections} × ${s.symbolsPerConn} (${s.universe})`, `FAILED: ${f.error.replaceAll('|', '/')}`];
+  return `| ${cells.join(' | ')} |${' — |'.repeat(13)}`;
+}
+
 export interface RecordPaths {
   readonly json: string;
   readonly html: string;
@@ -98,5 +105,6 @@ export async function recordReport(r: ScenarioReport, resultsDir: string, docPat
   await writeFile(`${base}.json`, `${JSON.stringify(r, null, 2)}\n`);
   await writeFile(`${base}.html`, renderHtml(r));
   if (docPath) for (const run of r.runs) await appendDocsRow(docPath, suiteDocsRow(r, run), SUITE_SECTION);
+  if (docPath) for (const f of r.failed ?? []) await appendDocsRow(docPath, failedDocsRow(r, f), SUITE_SECTION);
   return { json: `${base}.json`, html: `${base}.html` };
 }

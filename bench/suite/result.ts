@@ -86,6 +86,8 @@ export interface ScenarioReport {
   readonly commit: string;
   readonly machine: { readonly cpus: number; readonly node: string; readonly platform: string };
   readonly runs: readonly ScenarioRun[];
+  /** Targets whose run could not complete (e.g. a peer that could not accept the connections), with why. */
+  readonly failed?: readonly { readonly target: Target; readonly error: string }[];
   /** With more than one target and Bourse among them. */
   readonly ratios: readonly PeerRatio[];
   readonly references: readonly Reference[];

@@ -17,7 +17,18 @@ export async function runSuite(
   const binary = await ensureNativeClient(o.log);
   const commit = await gitCommit();
   const runs: ScenarioRun[] = [];
-  for (const target of targets) runs.push(await runScenario(scenario, target, { binary, commit, log: o.log, echoServer: o.echoServer }));
+  const failed: { target: Target; error: string }[] = [];
+  for (const target of targets) {
+    try {
+      runs.push(await runScenario(scenario, target, { binary, commit, log: o.log, echoServer: o.echoServer }));
+    } catch (err) {
+      // One target failing (a peer that cannot take the load) must not lose the others' results.
+      if (targets.length === 1) throw err;
+      const error = err instanceof Error ? err.message.split('\n')[0] : String(err);
+      failed.push({ target, error });
+      o.log(`[${scenario.name}/${target}] failed: ${error}`);
+    }
+  }
   return {
     kind: 'bench-scenario',
     version: 1,
@@ -26,6 +37,7 @@ export async function runSuite(
     commit,
     machine: { cpus: availableParallelism(), node: process.version, platform: `${process.platform}-${process.arch}` },
     runs,
+    ...(failed.length ? { failed } : {}),
     ratios: peerRatios(runs),
     references: REFERENCES,
     command: o.command,
