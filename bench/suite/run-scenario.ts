@@ -140,7 +140,17 @@ export async function runScenario(s: Scenario, target: Target, ctx: RunContext):
     await writeFile(symbolsFile, `${symbols.join('\n')}\n`);
 
     await Promise.race([sleep(SETTLE_MS), server.died]);
-    const baseline = readProcSample(server.pid!);
+    // The baseline waits for the server's RSS to settle (a start-up's transient memory, e.g.
+    // the embedded database's, is returned in the first seconds): within 1% over 1 s, at most 20 s.
+    let baseline = readProcSample(server.pid!);
+    for (let waited = 0; baseline && waited < 20_000; waited += 1000) {
+      await Promise.race([sleep(1000), server.died]);
+      const next = readProcSample(server.pid!);
+      if (!next) break;
+      const settled = Math.abs(next.rssKb - baseline.rssKb) <= baseline.rssKb * 0.01;
+      baseline = next;
+      if (settled) break;
+    }
 
     // Per-second timeline: server samples from /proc, event-loop delay from /metrics.
     const timeline = new Timeline();
