@@ -1,3 +1,5 @@
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -28,3 +30,13 @@ export const BOURSE_ENTRY = join(REPO_ROOT, 'bin', 'bourse.js');
 export const WS_TOPICS_ENTRY = join(REPO_ROOT, 'dist', 'bench', 'peers', 'ws-topics.js');
 export const SOCKETIO_ROOMS_ENTRY = join(REPO_ROOT, 'dist', 'bench', 'peers', 'socketio-rooms.js');
 export const SCENARIOS_DIR = join(REPO_ROOT, 'bench', 'scenarios');
+
+/** The short commit the results are measured at ('unknown' outside a git checkout). */
+export async function gitCommit(): Promise<string> {
+  try {
+    const { stdout } = await promisify(execFile)('git', ['rev-parse', '--short', 'HEAD'], { cwd: REPO_ROOT });
+    return stdout.trim();
+  } catch {
+    return 'unknown';
+  }
+}

@@ -1,12 +1,10 @@
-import { execFile } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import type { WsBenchOptions } from './args.js';
 import { ClientFleet, type ClientProgress } from './client-fleet.js';
 import { ensureNativeClient } from './native-build.js';
-import { BENCHMARKS_DOC, REPO_ROOT, RESULTS_DIR } from './paths.js';
+import { BENCHMARKS_DOC, RESULTS_DIR, gitCommit } from './paths.js';
 import { ProcSampler, readMachineCpu, readProcessTable, topConsumers, type ProcSample } from './proc-sampler.js';
 import { buildResult, type WsBenchResult } from './report.js';
 import { appendDocsRow, docsRow, writeResultJson } from './results-docs.js';
@@ -187,15 +185,6 @@ function startTicker(fleet: ClientFleet, log: (line: string) => void, t0: number
   }, 1000);
   timer.unref();
   return timer;
-}
-
-async function gitCommit(): Promise<string> {
-  try {
-    const { stdout } = await promisify(execFile)('git', ['rev-parse', '--short', 'HEAD'], { cwd: REPO_ROOT });
-    return stdout.trim();
-  } catch {
-    return 'unknown';
-  }
 }
 
 export type { ProcSample };

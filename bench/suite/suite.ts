@@ -1,8 +1,6 @@
-import { execFile } from 'node:child_process';
 import { availableParallelism } from 'node:os';
-import { promisify } from 'node:util';
 import { ensureNativeClient } from '../load/native-build.js';
-import { REPO_ROOT } from '../load/paths.js';
+import { gitCommit } from '../load/paths.js';
 import { peerRatios, REFERENCES, type ScenarioReport, type ScenarioRun } from './result.js';
 import { runScenario } from './run-scenario.js';
 import type { Scenario, Target } from './scenario.js';
@@ -42,13 +40,4 @@ export async function runSuite(
     references: REFERENCES,
     command: o.command,
   };
-}
-
-async function gitCommit(): Promise<string> {
-  try {
-    const { stdout } = await promisify(execFile)('git', ['rev-parse', '--short', 'HEAD'], { cwd: REPO_ROOT });
-    return stdout.trim();
-  } catch {
-    return 'unknown';
-  }
 }
