@@ -83,6 +83,35 @@ export function envInt(peer: string, name: string, fallback: number, min: number
 }
 
 /**
+ * Starts `flush` every `flushMs` once the peer holds `PUBLISH_AFTER_CONNECTIONS`
+ * clients (0 or unset: at once), or `PUBLISH_HOLD_MAX_S` (default 120) after
+ * start, whichever comes first. The suite sets it to the scenario's
+ * connection count: a one-thread peer that publishes while clients connect
+ * can be too busy to finish their handshakes (a `ws` flush to 5,000 clients
+ * takes seconds), and then there is nothing to measure. Holding only changes
+ * the connect phase; the window is measured with the peer publishing.
+ * Returns a stop function.
+ */
+export function publishWhenConnected(peer: string, connected: () => number, flush: () => void, flushMs: number): () => void {
+  const wanted = envInt(peer, 'PUBLISH_AFTER_CONNECTIONS', 0, 0, 1_000_000);
+  const holdMaxMs = envInt(peer, 'PUBLISH_HOLD_MAX_S', 120, 0, 3600) * 1000;
+  const since = performance.now();
+  let timer: NodeJS.Timeout | undefined;
+  const start = (): void => {
+    if (wanted > 0) process.stderr.write(`${peer}: publishing (${connected()} of ${wanted} clients connected)\n`);
+    timer = setInterval(flush, flushMs);
+  };
+  if (wanted === 0) start();
+  else
+    timer = setInterval(() => {
+      if (connected() < wanted && performance.now() - since < holdMaxMs) return;
+      clearInterval(timer);
+      start();
+    }, 20);
+  return () => clearInterval(timer);
+}
+
+/**
  * Event-loop delay in the Prometheus text format with prom-client's default
  * names, so the bench reads a peer's /metrics the way it reads Bourse's.
  */

@@ -10,11 +10,11 @@
  * Engine.IO v4 framing itself (wsload --socketio).
  *
  * HTTP: GET /readyz, /healthz, /v1/symbols, /metrics (event-loop delay).
- * Environment: PORT, HOST, FLUSH_MS, UNIVERSE_SIZE. SIGTERM disconnects everyone and exits.
+ * Environment: PORT, HOST, FLUSH_MS, UNIVERSE_SIZE, PUBLISH_AFTER_CONNECTIONS (see market.ts). SIGTERM disconnects everyone and exits.
  */
 import { createServer } from 'node:http';
 import { Server } from 'socket.io';
-import { createMarket, envInt, eventLoopMetrics, now, quoteMessage, snapshotMessage, step } from './market.js';
+import { createMarket, envInt, eventLoopMetrics, now, publishWhenConnected, quoteMessage, snapshotMessage, step } from './market.js';
 
 const host = process.env.HOST || '127.0.0.1';
 const port = envInt('socketio-rooms', 'PORT', 0, 0, 65535);
@@ -59,14 +59,14 @@ function flush(): void {
   }
 }
 
-const timer = setInterval(flush, flushMs);
+const stopPublishing = publishWhenConnected('socketio-rooms', () => io.engine.clientsCount, flush, flushMs);
 http.listen(port, host, () => {
   const addr = http.address();
   process.stdout.write(`${JSON.stringify({ event: 'listening', port: typeof addr === 'object' && addr ? addr.port : port })}\n`);
 });
 
 function shutdown(): void {
-  clearInterval(timer);
+  stopPublishing();
   io.disconnectSockets(true);
   void io.close();
   setTimeout(() => process.exit(0), 500).unref();

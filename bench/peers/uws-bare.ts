@@ -13,12 +13,12 @@
  * sub-protocol (subscribe → one snapshot per symbol, then quotes; ping → pong;
  * other ops → an error frame).
  *
- * Environment: PORT (0 = any free port), HOST, FLUSH_MS, UNIVERSE_SIZE.
+ * Environment: PORT (0 = any free port), HOST, FLUSH_MS, UNIVERSE_SIZE, PUBLISH_AFTER_CONNECTIONS (see market.ts).
  * Prints {"event":"listening","port":N} on stdout once listening. SIGTERM or
  * SIGINT close every socket with 4000 (server shutting down) and exit.
  */
 import uWS from 'uWebSockets.js';
-import { eventLoopMetrics } from './market.js';
+import { eventLoopMetrics, publishWhenConnected } from './market.js';
 
 const SUBPROTOCOL = 'bourse.v1.json';
 const MAX_BACKPRESSURE = 512 * 1024; // past this uWS skips a subscriber's frames: the client sees seq gaps
@@ -182,7 +182,7 @@ function flush(): void {
 }
 
 let listenSocket: uWS.us_listen_socket | null = null;
-let timer: NodeJS.Timeout | undefined;
+let stopPublishing: (() => void) | undefined;
 
 app.listen(host, port, (sock) => {
   if (!sock) {
@@ -190,12 +190,12 @@ app.listen(host, port, (sock) => {
     process.exit(1);
   }
   listenSocket = sock;
-  timer = setInterval(flush, flushMs);
+  stopPublishing = publishWhenConnected('uws-bare', () => sockets.size, flush, flushMs);
   process.stdout.write(`${JSON.stringify({ event: 'listening', port: uWS.us_socket_local_port(sock as unknown as uWS.us_socket) })}\n`);
 });
 
 function shutdown(): void {
-  clearInterval(timer);
+  stopPublishing?.();
   // Close the listen socket first: exiting with it open can abort inside uWS.
   if (listenSocket) uWS.us_listen_socket_close(listenSocket);
   listenSocket = null;

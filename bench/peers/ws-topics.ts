@@ -8,12 +8,12 @@
  * (subscribe → snapshots then quotes; ping → pong), plus GET /readyz,
  * /healthz, /v1/symbols and /metrics (event-loop delay).
  *
- * Environment: PORT, HOST, FLUSH_MS, UNIVERSE_SIZE. SIGTERM closes every socket
+ * Environment: PORT, HOST, FLUSH_MS, UNIVERSE_SIZE, PUBLISH_AFTER_CONNECTIONS (see market.ts). SIGTERM closes every socket
  * with 4000 and exits.
  */
 import { createServer } from 'node:http';
 import { WebSocketServer, type WebSocket } from 'ws';
-import { createMarket, envInt, eventLoopMetrics, now, quoteMessage, snapshotMessage, step } from './market.js';
+import { createMarket, envInt, eventLoopMetrics, now, publishWhenConnected, quoteMessage, snapshotMessage, step } from './market.js';
 
 const SUBPROTOCOL = 'bourse.v1.json';
 const host = process.env.HOST || '127.0.0.1';
@@ -87,14 +87,14 @@ function flush(): void {
   }
 }
 
-const timer = setInterval(flush, flushMs);
+const stopPublishing = publishWhenConnected('ws-topics', () => wss.clients.size, flush, flushMs);
 http.listen(port, host, () => {
   const addr = http.address();
   process.stdout.write(`${JSON.stringify({ event: 'listening', port: typeof addr === 'object' && addr ? addr.port : port })}\n`);
 });
 
 function shutdown(): void {
-  clearInterval(timer);
+  stopPublishing();
   for (const ws of wss.clients) ws.close(4000, 'server shutting down');
   http.close();
   setTimeout(() => process.exit(0), 500).unref();

@@ -72,7 +72,10 @@ export function totalSubscriptions(s: Scenario): number {
 }
 
 function serverEnv(s: Scenario, target: Target, burstAtMs: number | undefined, dataDir: string): Record<string, string> {
-  if (target !== 'bourse') return {};
+  // A one-thread peer publishing to thousands of clients cannot also finish their handshakes
+  // (a ws flush to 5,000 takes seconds): peers publish once every client is connected.
+  // Bourse streams from its start, through the connect phase.
+  if (target !== 'bourse') return { PUBLISH_AFTER_CONNECTIONS: String(s.connections) };
   // A fresh DATA_DIR (PGlite) per run: no state carried over from earlier runs; a restart inside the run keeps it.
   const env: Record<string, string> = { DATA_DIR: dataDir, ...s.serverEnv };
   if (s.burst && burstAtMs !== undefined) env.SIM_BURST = `${Math.round(burstAtMs)}:${Math.round(s.burst.durationS * 1000)}:${s.burst.multiplier}`;
