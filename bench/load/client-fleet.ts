@@ -61,6 +61,8 @@ export interface ClientSummary extends ClientProgress {
     readonly latencyUs: HistogramJson;
     /** Tick-to-wire of the slow consumers (--slow-permille). */
     readonly slowLatencyUs?: HistogramJson;
+    /** Frame-to-wire (read time − the frame's ts) of the fast consumers. */
+    readonly frameLatencyUs?: HistogramJson;
   };
 }
 

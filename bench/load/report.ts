@@ -51,8 +51,15 @@ export interface WsBenchResult {
     readonly unknownSymbol: number;
   };
   /** Tick-to-wire: client receive time − the frame's `ta`, ms. */
+  /** Tick-to-wire: read time − the frame's `ta` (Bourse: the earliest tick the frame conflates, so the conflation wait is in it). */
   readonly latencyMs: Percentiles;
   readonly latencyHistogramUs: HistogramJson;
+  /**
+   * Frame-to-wire: read time − the frame's `ts` (when the server built it, at its flush): the
+   * delivery alone, without the conflation wait. The peers stamp ta = ts, so for them it equals
+   * latencyMs. Null from a client that does not report it.
+   */
+  readonly frameLatencyMs: Percentiles | null;
   readonly errors: Record<string, number>;
   readonly closes: Record<string, number>;
   /** Frames the clients rejected (they then closed with 1002); should be empty. */
@@ -122,9 +129,11 @@ export interface RunMeasurements {
 export function buildResult(m: RunMeasurements): WsBenchResult {
   const s = m.summaries;
   const latency = new LogLinearHistogram();
+  const frameLatency = new LogLinearHistogram();
   const connectTime = new LogLinearHistogram();
   for (const c of s) {
     latency.add(c.window.latencyUs);
+    if (c.window.frameLatencyUs) frameLatency.add(c.window.frameLatencyUs);
     connectTime.add(c.connectTimeUs);
   }
   const messages = sumRecords(s.map((c) => c.window.messages));
@@ -182,6 +191,7 @@ export function buildResult(m: RunMeasurements): WsBenchResult {
     },
     latencyMs: percentilesMs(latency),
     latencyHistogramUs: latency.toJSON(),
+    frameLatencyMs: s.some((c) => c.window.frameLatencyUs) ? percentilesMs(frameLatency) : null,
     errors: sumRecords(s.map((c) => c.errors)),
     closes: sumRecords(s.map((c) => c.closes)),
     protocolErrors: sumRecords(s.map((c) => c.protocolErrors)),
@@ -235,6 +245,7 @@ export function formatResult(r: WsBenchResult): string {
     `  connect     ${int(c.open)} open, ${int(c.failed)} failed${c.failed ? ` (${codes(c.failures)})` : ''} in ${(c.wallMs / 1000).toFixed(2)} s; per conn p50 ${c.timeMs.p50} ms, p99 ${c.timeMs.p99} ms, max ${c.timeMs.max} ms`,
     `  delivered   ${int(w.deliveriesPerS)} msg/s${w.expectedPerS ? ` (${pct(w.deliveriesPerS / w.expectedPerS)} of the nominal ${int(w.expectedPerS)})` : ''}, ${int(w.framesPerS)} frames/s, ${w.mbPerS} MB/s`,
     `  tick→wire   p50 ${l.p50} ms, p90 ${l.p90} ms, p99 ${l.p99} ms, p99.9 ${l.p999} ms, max ${l.max} ms (${int(l.count)} quotes)`,
+    ...(r.frameLatencyMs ? [`  frame→wire  p50 ${r.frameLatencyMs.p50} ms, p99 ${r.frameLatencyMs.p99} ms, max ${r.frameLatencyMs.max} ms (from the frame's ts: without the conflation wait)`] : []),
     `  seq         ${int(w.gaps)} missing, ${int(w.duplicates)} duplicates${w.unknownSymbol ? `, ${int(w.unknownSymbol)} for unsubscribed symbols` : ''}`,
     `  errors      ${codes(r.errors)}; closes ${codes(r.closes)}${Object.keys(r.protocolErrors).length ? `; protocol errors ${codes(r.protocolErrors)}` : ''}`,
     `  server      CPU ${srv.cpuCores === null ? 'n/a' : `${(srv.cpuCores * 100).toFixed(0)}% of a core`}, RSS ${mb(srv.rssBaselineKb)} → ${mb(srv.rssConnectedKb)} (max ${mb(srv.rssMaxKb)}), ${srv.rssPerConnKb === null ? 'n/a' : `${srv.rssPerConnKb.toFixed(1)} KB`} per connection`,

@@ -90,13 +90,13 @@ static unsigned wanted_fields(const jmsg_t *m)
     switch (m->type_len) {
     case 5:
         if (memcmp(m->type, "quote", 5) == 0)
-            return JF_TYPE | JF_SYMBOL | JF_SEQ | JF_TA;
+            return JF_TYPE | JF_SYMBOL | JF_SEQ | JF_TS | JF_TA;
         if (memcmp(m->type, "error", 5) == 0)
             return JF_TYPE | JF_CODE;
         break;
     case 6:
         if (memcmp(m->type, "trades", 6) == 0)
-            return JF_TYPE | JF_SYMBOL | JF_SEQ | JF_TA;
+            return JF_TYPE | JF_SYMBOL | JF_SEQ | JF_TS | JF_TA;
         break;
     case 8:
         if (memcmp(m->type, "snapshot", 8) == 0)
@@ -196,6 +196,8 @@ static const char *read_field(jmsg_t *m, const char *key, size_t klen, const cha
     case 2:
         if (key_is(key, klen, "ta", 2) && read_double(&p, end, &m->ta))
             m->have |= JF_TA;
+        else if (key_is(key, klen, "ts", 2) && read_double(&p, end, &m->ts))
+            m->have |= JF_TS;
         break;
     case 3:
         if (key_is(key, klen, "seq", 3) && read_int(&p, end, &m->seq))

@@ -1,7 +1,7 @@
 /*
  * A cheap scan of Bourse server frames: a frame holds one JSON object or an
  * array of objects, and the generator needs only a few top-level fields of
- * each ("type", "symbol", "seq", "ta", "code"). This is not a validating JSON
+ * each ("type", "symbol", "seq", "ts", "ta", "code"). This is not a validating JSON
  * parser: it walks key/value pairs of each message object, reads the values
  * it wants and skips the others whole (strings, numbers, nested objects such
  * as a snapshot's "bar"), so nested keys are never mistaken for fields.
@@ -19,6 +19,7 @@ enum {
     JF_SEQ = 4,
     JF_TA = 8,
     JF_CODE = 16,
+    JF_TS = 32,
 };
 
 typedef struct {
@@ -31,6 +32,7 @@ typedef struct {
     size_t code_len;
     int64_t seq;
     double ta;
+    double ts;
 } jmsg_t;
 
 typedef void (*jmsg_fn)(void *ctx, const jmsg_t *m);
@@ -38,7 +40,7 @@ typedef void (*jmsg_fn)(void *ctx, const jmsg_t *m);
 /*
  * Calls fn once per message object in the frame (also for one cut short,
  * with the fields found so far). A single-object frame stops early
- * once type, symbol, seq and ta are known (the rest of a quote is skipped).
+ * once type, symbol, seq, ts and ta are known (the rest of a quote is skipped).
  * Returns the number of messages seen.
  */
 unsigned jscan_frame(const char *p, size_t n, jmsg_fn fn, void *ctx);

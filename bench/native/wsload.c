@@ -144,6 +144,7 @@ static struct {
     hist_t latency;           /* tick-to-wire, µs; reset at "mark" */
     hist_t interval_latency;  /* tick-to-wire since the last progress line, µs */
     hist_t slow_latency;      /* tick-to-wire of slow consumers, µs; reset at "mark" */
+    hist_t frame_latency;     /* frame-to-wire: read time minus the frame's "ts" (when the server built it), µs; fast consumers; reset at "mark" */
     uint32_t *queue;          /* connections waiting to be reopened (ring of indices into conns) */
     unsigned q_head, q_len;
     uint64_t next_churn_ns, next_slow_ns, next_retry_check_ns;
@@ -728,6 +729,12 @@ static void on_message(void *ctx, const jmsg_t *m)
             hist_record(&g.interval_latency, (uint64_t)us);
         }
     }
+    /* Frame-to-wire: from when the server built the frame (its flush), leaving out the conflation wait that
+       "ta" (the earliest tick the frame conflates) includes. A peer that stamps ta = ts measures the same twice. */
+    if ((m->have & JF_TS) && !c->slow) {
+        double us = (g.now_ms - m->ts) * 1000.0;
+        hist_record(&g.frame_latency, us < 0 ? 0 : (uint64_t)us);
+    }
 }
 
 /*
@@ -1089,6 +1096,8 @@ static void report_summary(uint64_t now)
     hist_write_json(&g.latency, stdout);
     fputs(",\"slowLatencyUs\":", stdout);
     hist_write_json(&g.slow_latency, stdout);
+    fputs(",\"frameLatencyUs\":", stdout);
+    hist_write_json(&g.frame_latency, stdout);
     fputs("}}\n", stdout);
     fflush(stdout);
 }
@@ -1101,6 +1110,7 @@ static void mark(uint64_t now)
     g.cpu_at_mark_ms = cpu_ms(NULL, NULL);
     hist_reset(&g.latency);
     hist_reset(&g.slow_latency);
+    hist_reset(&g.frame_latency);
     printf("{\"type\":\"marked\",\"pid\":%d,\"elapsedMs\":%.1f}\n", (int)getpid(), elapsed_ms(now));
     fflush(stdout);
 }
@@ -1265,6 +1275,7 @@ int main(int argc, char **argv)
     hist_reset(&g.latency);
     hist_reset(&g.interval_latency);
     hist_reset(&g.slow_latency);
+    hist_reset(&g.frame_latency);
     hist_reset(&g.connect_time);
     g.queue = xrealloc(NULL, ((size_t)g.opt.connections + 1) * sizeof *g.queue);
 

@@ -31,6 +31,7 @@ const METRICS: readonly Metric[] = [
   { name: 'p99 ms', get: (r) => r.ws.latencyMs.p99, higherIsBetter: false },
   { name: 'p99.9 ms', get: (r) => r.ws.latencyMs.p999, higherIsBetter: false },
   { name: 'max ms', get: (r) => r.ws.latencyMs.max, higherIsBetter: false },
+  { name: 'frame→wire p99 ms', get: (r) => r.ws.frameLatencyMs?.p99, higherIsBetter: false },
   { name: 'seq gaps', get: (r) => r.ws.window.gaps, higherIsBetter: false },
   { name: 'server CPU (cores)', get: (r) => r.ws.server.cpuCores, higherIsBetter: false },
   { name: 'RSS KB/conn', get: (r) => r.ws.server.rssPerConnKb, higherIsBetter: false },

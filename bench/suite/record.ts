@@ -29,7 +29,8 @@ per-second plots are in \`bench/results/<timestamp>-<scenario>.{json,html}\`.
 Columns as in the fan-out table above; ELD is the server's event-loop delay
 p99 (max over the run) from its /metrics, "—" when it exposes none. Extra holds
 the scenario's own figures (burst phases, churn RSS and reconnect storm, slow
-consumers).
+consumers) and, for Bourse, frame→wire: read time minus the frame's \`ts\` (its
+flush), that is tick-to-wire without the conflation wait (the peers stamp ta = ts).
 
 ${TABLE_HEADER.join('\n')}
 `,
@@ -41,6 +42,9 @@ const pct = (x: number | null | undefined): string => (x === null || x === undef
 export function extraCell(run: ScenarioRun): string {
   const parts: string[] = [];
   const ph = run.phases;
+  const f = run.ws.frameLatencyMs;
+  // Bourse's ta is the earliest tick a frame conflates; frame→wire leaves the conflation wait out (peers: ta = ts).
+  if (f && run.target === 'bourse' && f.count > 0) parts.push(`frame→wire p50 ${f.p50} p99 ${f.p99} ms`);
   if (run.burst) {
     for (const name of ['before', 'burst', 'after']) {
       const p = ph[name];

@@ -111,7 +111,7 @@ function startScriptedServer(observed: Observed, script: Script): Server {
 
 async function runScript(sock: Socket): Promise<void> {
   const ta = (): number => Date.now() - 5 + 0.25;
-  const q = (symbol: string, seq: number, extra = ''): string => `{"type":"quote","symbol":"${symbol}","seq":${seq},"ts":${Date.now()},"ta":${ta()}${extra}}`;
+  const q = (symbol: string, seq: number, extra = ''): string => `{"type":"quote","symbol":"${symbol}","seq":${seq},"ts":${Date.now() - 2},"ta":${ta()}${extra}}`;
   const write = async (b: Buffer, pauseMs = 15): Promise<void> => {
     sock.write(b);
     await sleep(pauseMs);
@@ -204,6 +204,15 @@ describe('native client (wsload) against a scripted server', () => {
     assert.equal(lat.count, 7);
     assert.ok(lat.min >= 4000, `min ${lat.min} µs: ta was 5 ms in the past`);
     assert.ok(lat.max < 2_000_000, `max ${lat.max} µs`);
+  });
+
+  it('records frame-to-wire from ts apart from tick-to-wire from ta', () => {
+    const frame = summary.window.frameLatencyUs!;
+    const lat = summary.window.latencyUs;
+    assert.equal(frame.count, 7);
+    assert.ok(frame.min >= 1500, `min ${frame.min} µs: ts was 2 ms in the past`);
+    // ta was 3 ms further back than ts in every quote.
+    assert.ok(frame.sum / frame.count < lat.sum / lat.count - 2000, `frame mean ${frame.sum / frame.count} µs, tick mean ${lat.sum / lat.count} µs`);
   });
 
   it('tallies error codes and close codes', () => {
