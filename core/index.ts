@@ -14,6 +14,7 @@ export { InterestTable } from './interest-table.js';
 export * from './thread-status.js';
 export * from './logger.js';
 export * from './worker-context.js';
+export * from './thread-name.js';
 export * from './admin.js';
 export * from './profiling/thread-admin.js';
 export * from './profiling/thread-profiler.js';

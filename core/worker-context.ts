@@ -1,6 +1,7 @@
 import type { Config } from './config.js';
 import { SymbolDirectory, type DirectoryLayout } from './directory.js';
 import { createLogger, type Logger } from './logger.js';
+import { nameThisThread } from './thread-name.js';
 import { ThreadStatus, threadSlots, type ThreadSlot } from './thread-status.js';
 import { Universe, type Company } from './universe.js';
 
@@ -27,9 +28,10 @@ export function statusSlots(config: Config): ThreadSlot[] {
   return threadSlots(config.gatewayThreads, config.shards, config.natsUrl ? ['nats'] : [], config.redisUrl ? ['redis'] : []);
 }
 
-/** The views every worker builds from its base data: universe, directory, status table, its logger. */
+/** The views every worker builds from its base data: universe, directory, status table, its logger; names the OS thread after it. */
 export function workerContext(data: WorkerBaseData, thread: string, shard?: number): WorkerContext {
   const { config } = data;
+  nameThisThread(thread);
   const universe = new Universe(data.companies);
   return {
     config,
