@@ -6,7 +6,8 @@
  */
 import { BENCHMARKS_DOC, RESULTS_DIR, SCENARIOS_DIR } from './load/paths.js';
 import { applyOverrides, BENCH_USAGE, CliError, parseBenchArgs } from './suite/cli-args.js';
-import { recordReport } from './suite/record.js';
+import { join } from 'node:path';
+import { recordReport, threadsLine } from './suite/record.js';
 import { loadScenario, ScenarioError, supportsTarget, TARGETS, type Target } from './suite/scenario.js';
 import { runSuite } from './suite/suite.js';
 
@@ -35,8 +36,9 @@ async function main(): Promise<number> {
     throw err;
   }
   const command = `npm run bench -- ${process.argv.slice(2).join(' ')}`;
-  const report = await runSuite(scenario, targets, { log, command, echoServer: true });
-  const paths = await recordReport(report, o.resultsDir ?? RESULTS_DIR, o.docs ? BENCHMARKS_DOC : undefined);
+  const resultsDir = o.resultsDir ?? RESULTS_DIR;
+  const report = await runSuite(scenario, targets, { log, command, echoServer: true, ...(o.profile ? { profile: { ...o.profile, dir: resultsDir } } : {}) });
+  const paths = await recordReport(report, resultsDir, o.docs ? BENCHMARKS_DOC : undefined);
   for (const run of report.runs) {
     const w = run.ws;
     process.stdout.write(
@@ -44,6 +46,14 @@ async function main(): Promise<number> {
         `p50 ${w.latencyMs.p50} p90 ${w.latencyMs.p90} p99 ${w.latencyMs.p99} p99.9 ${w.latencyMs.p999} max ${w.latencyMs.max} ms | gaps ${w.window.gaps} | ` +
         `server ${w.server.cpuCores === null ? '—' : `${(w.server.cpuCores * 100).toFixed(0)}%`} ${w.server.rssPerConnKb ?? '—'} KB/conn | generator ${(w.generator.machineShare * 100).toFixed(0)}% of machine\n`,
     );
+  }
+  for (const run of report.runs) {
+    const f = run.ws.frameLatencyMs;
+    if (f && f.count > 0 && run.target === 'bourse') process.stdout.write(`${run.target.padEnd(9)} frame→wire (from the frame's flush, without the conflation wait) p50 ${f.p50} p99 ${f.p99} max ${f.max} ms\n`);
+    if (run.serverThreads?.length) process.stdout.write(`${run.target.padEnd(9)} threads: ${threadsLine(run.serverThreads)}\n`);
+    for (const p of run.profiles ?? []) {
+      process.stdout.write(`${run.target.padEnd(9)} profile ${p.thread}: ${p.html ? `${join(resultsDir, p.html)}; top self: ${p.hottest.slice(0, 4).map((h) => `${h.name} ${(h.selfShare * 100).toFixed(1)}%`).join(', ')}` : `failed: ${p.error}`}\n`);
+    }
   }
   for (const run of report.runs) for (const n of run.notes) process.stdout.write(`${run.target.padEnd(9)} note: ${n}\n`);
   for (const f of report.failed ?? []) process.stdout.write(`${f.target.padEnd(9)} FAILED: ${f.error}\n`);

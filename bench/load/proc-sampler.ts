@@ -45,6 +45,58 @@ export function parseRssKb(status: string): number {
   return m ? Number(m[1]) : 0;
 }
 
+/** Every thread of a process at one moment: name (Bourse names its workers, see core/thread-name.ts) and CPU ticks. */
+export interface ThreadTable {
+  readonly t: number;
+  readonly threads: ReadonlyMap<number, { readonly name: string; readonly userTicks: number; readonly sysTicks: number }>;
+}
+
+export function readThreadTable(pid: number): ThreadTable | undefined {
+  const threads = new Map<number, { name: string; userTicks: number; sysTicks: number }>();
+  let tids: string[];
+  try {
+    tids = readdirSync(`/proc/${pid}/task`);
+  } catch {
+    return undefined;
+  }
+  for (const tid of tids) {
+    try {
+      const stat = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8');
+      const name = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
+      const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      threads.set(Number(tid), { name, userTicks: Number(f[11]), sysTicks: Number(f[12]) });
+    } catch {
+      // the thread ended while we listed them
+    }
+  }
+  return { t: performance.now(), threads };
+}
+
+export interface ThreadCpu {
+  readonly name: string;
+  readonly tid: number;
+  /** Cores (user + system) between the two tables. */
+  readonly cores: number;
+  /** Share of that time spent in the kernel (for a gateway: mostly socket writes). */
+  readonly sysShare: number;
+}
+
+/** Per-thread CPU between two tables, busiest first; threads under `minCores` are left out. */
+export function threadCpu(a: ThreadTable, b: ThreadTable, minCores = 0.005): ThreadCpu[] {
+  const dt = (b.t - a.t) / 1000;
+  if (!(dt > 0)) return [];
+  const out: ThreadCpu[] = [];
+  for (const [tid, now] of b.threads) {
+    const was = a.threads.get(tid) ?? { userTicks: 0, sysTicks: 0 };
+    const user = Math.max(0, now.userTicks - was.userTicks);
+    const sys = Math.max(0, now.sysTicks - was.sysTicks);
+    const cores = (user + sys) / CLOCK_TICKS_PER_S / dt;
+    if (cores < minCores) continue;
+    out.push({ name: now.name, tid, cores: Math.round(cores * 1000) / 1000, sysShare: user + sys > 0 ? Math.round((sys / (user + sys)) * 100) / 100 : 0 });
+  }
+  return out.sort((x, y) => y.cores - x.cores);
+}
+
 /** CPU used between two samples, in cores (1.0 = one core busy all the time). */
 export function cpuCores(a: ProcSample, b: ProcSample): number {
   const dt = (b.t - a.t) / 1000;

@@ -730,8 +730,10 @@ static void on_message(void *ctx, const jmsg_t *m)
         }
     }
     /* Frame-to-wire: from when the server built the frame (its flush), leaving out the conflation wait that
-       "ta" (the earliest tick the frame conflates) includes. A peer that stamps ta = ts measures the same twice. */
-    if ((m->have & JF_TS) && !c->slow) {
+       "ta" (the earliest tick the frame conflates) includes; for the same frames as tick-to-wire (a quote
+       with no tick in it, e.g. one a bar close republished, has no ta). A peer that stamps ta = ts measures
+       the same twice. */
+    if ((m->have & (JF_TS | JF_TA)) == (JF_TS | JF_TA) && !c->slow) {
         double us = (g.now_ms - m->ts) * 1000.0;
         hist_record(&g.frame_latency, us < 0 ? 0 : (uint64_t)us);
     }

@@ -91,6 +91,21 @@ function runSection(run: ScenarioRun, scenarioName: string): string {
         `</table>`,
     );
   }
+  if (run.serverThreads?.length) {
+    extra.push(
+      `<h4>Server threads over the window</h4><table><tr><th>thread</th><th>tid</th><th>CPU</th><th>of it in the kernel</th></tr>` +
+        run.serverThreads.map((t) => `<tr><td>${escapeHtml(t.name)}</td><td>${t.tid}</td><td>${(t.cores * 100).toFixed(1)}%</td><td>${(t.sysShare * 100).toFixed(0)}%</td></tr>`).join('') +
+        `</table>`,
+    );
+  }
+  for (const p of run.profiles ?? []) {
+    extra.push(
+      p.html
+        ? `<h4>CPU profile of ${escapeHtml(p.thread)} (${p.seconds} s): <a href="${escapeHtml(p.html)}">flamegraph</a>, <a href="${escapeHtml(p.cpuprofile ?? '')}">.cpuprofile</a></h4>` +
+            `<table><tr><th>function (self time)</th><th>where</th><th>share of samples</th></tr>${p.hottest.map((h) => `<tr><td>${escapeHtml(h.name)}</td><td>${escapeHtml(h.location || 'native / VM')}</td><td>${(h.selfShare * 100).toFixed(1)}%</td></tr>`).join('')}</table>`
+        : `<p><b>CPU profile of ${escapeHtml(p.thread)} failed:</b> ${escapeHtml(p.error ?? 'unknown error')}</p>`,
+    );
+  }
   if (run.notes.length) extra.push(`<ul>${run.notes.map((n) => `<li>${escapeHtml(n)}</li>`).join('')}</ul>`);
   return `<section><h3>${escapeHtml(run.target)} — ${escapeHtml(run.description)}</h3>
 <p>Connect: ${num(w.connect.open)} open, ${num(w.connect.failed)} failed in ${num(w.connect.wallMs / 1000, 2)} s (per connection p50 ${w.connect.timeMs.p50} ms, p99 ${w.connect.timeMs.p99} ms).

@@ -2,6 +2,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { appendDocsRow, type DocsSection } from '../load/results-docs.js';
 import { renderHtml } from './html-report.js';
+import type { ThreadCpu } from '../load/proc-sampler.js';
 import type { ScenarioReport, ScenarioRun } from './result.js';
 
 /**
@@ -13,7 +14,7 @@ import type { ScenarioReport, ScenarioRun } from './result.js';
 export const SUITE_HEADING = '## Scenario suite (`npm run bench`)';
 
 const TABLE_HEADER = [
-  '| Date (UTC) | Commit | Scenario | Target | Conns × syms (universe) | Open / failed | Delivered msg/s | p50 ms | p99 ms | p99.9 ms | max ms | Gaps | Closes | Server CPU | RSS KB/conn | ELD p99 ms | Generator | Other CPU | Extra |',
+  '| Date (UTC) | Commit | Scenario | Target | Load: conns × syms (universe) · ticks/s · flush | Open / failed | Delivered msg/s | p50 ms | p99 ms | p99.9 ms | max ms | Gaps | Closes | Server CPU | RSS KB/conn | ELD p99 ms | Generator | Other CPU | Extra |',
   '|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|',
 ];
 
@@ -38,6 +39,11 @@ ${TABLE_HEADER.join('\n')}
 
 const pct = (x: number | null | undefined): string => (x === null || x === undefined ? '—' : `${(x * 100).toFixed(0)}%`);
 
+/** `gateway-0 55% (73% sys), …`: the server's busiest threads over the window. */
+export function threadsLine(threads: readonly ThreadCpu[], limit = 6): string {
+  return threads.slice(0, limit).map((t) => `${t.name} ${(t.cores * 100).toFixed(0)}% (${(t.sysShare * 100).toFixed(0)}% sys)`).join(', ');
+}
+
 /** The scenario-specific cell. */
 export function extraCell(run: ScenarioRun): string {
   const parts: string[] = [];
@@ -58,8 +64,15 @@ export function extraCell(run: ScenarioRun): string {
   }
   if (run.slow) parts.push(`slow ${pct(run.slow.share)}: p99 ${run.slow.latencyMs.p99} ms`);
   if (run.serverErrors) parts.push(`${run.serverErrors} server errors`);
+  if (run.target === 'bourse' && run.serverThreads?.length) parts.push(`threads ${threadsLine(run.serverThreads, 4)}`);
   if (run.http?.length) parts.push(run.http.map((h) => `${h.path} ${h.requestsPerS.toLocaleString('en-US')} req/s p99 ${h.latencyMs.p99} ms`).join('; '));
   return parts.join('; ').replace(/\|/g, '/');
+}
+
+/** Connections × symbols (universe), then the feed: ticks/s for Bourse (the peers step every symbol each flush) and the flush. */
+export function loadCell(s: ScenarioReport['scenario'], target: string): string {
+  const rate = target === 'bourse' ? ` · ${s.tickRate >= 1000 ? `${s.tickRate / 1000}k` : s.tickRate} t/s` : '';
+  return `${s.connections} × ${s.symbolsPerConn} (${s.universe})${rate} · ${s.flushMs} ms`;
 }
 
 export function suiteDocsRow(r: ScenarioReport, run: ScenarioRun): string {
@@ -71,7 +84,7 @@ export function suiteDocsRow(r: ScenarioReport, run: ScenarioRun): string {
     r.commit,
     s.name,
     run.target,
-    `${s.connections} × ${s.symbolsPerConn} (${s.universe})`,
+    loadCell(s, run.target),
     `${w.connect.open} / ${w.connect.failed}`,
     w.window.deliveriesPerS.toLocaleString('en-US'),
     String(w.latencyMs.p50),
@@ -93,8 +106,13 @@ export function suiteDocsRow(r: ScenarioReport, run: ScenarioRun): string {
 /** A target that could not complete: the row says so, with the reason, instead of leaving it out. */
 export function failedDocsRow(r: ScenarioReport, f: { readonly target: string; readonly error: string }): string {
   const s = r.scenario;
-  const cells = [r.startedAt.slice(0, 16).replace('T', ' '), r.commit, s.name, f.target, `${s.connections} × ${s.symbolsPerConn} (${s.universe})`, `FAILED: ${f.error.replaceAll('|', '/')}`];
+  const cells = [r.startedAt.slice(0, 16).replace('T', ' '), r.commit, s.name, f.target, loadCell(s, f.target), `FAILED: ${f.error.replaceAll('|', '/')}`];
   return `| ${cells.join(' | ')} |${' — |'.repeat(13)}`;
+}
+
+/** `<timestamp>-<scenario>`: the report's file name without extension (profiles add `-<target>-<thread>`). */
+export function reportStem(startedAt: string, scenario: string): string {
+  return `${startedAt.replace(/[:.]/g, '-')}-${scenario}`;
 }
 
 export interface RecordPaths {
@@ -105,7 +123,7 @@ export interface RecordPaths {
 /** Writes the JSON and the HTML; appends the docs rows unless docPath is undefined. */
 export async function recordReport(r: ScenarioReport, resultsDir: string, docPath: string | undefined): Promise<RecordPaths> {
   await mkdir(resultsDir, { recursive: true });
-  const base = join(resultsDir, `${r.startedAt.replace(/[:.]/g, '-')}-${r.scenario.name}`);
+  const base = join(resultsDir, reportStem(r.startedAt, r.scenario.name));
   await writeFile(`${base}.json`, `${JSON.stringify(r, null, 2)}\n`);
   await writeFile(`${base}.html`, renderHtml(r));
   if (docPath) for (const run of r.runs) await appendDocsRow(docPath, suiteDocsRow(r, run), SUITE_SECTION);

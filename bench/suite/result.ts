@@ -1,3 +1,4 @@
+import type { ThreadCpu } from '../load/proc-sampler.js';
 import type { Percentiles, WsBenchResult } from '../load/report.js';
 import type { HttpRun } from './http-bench.js';
 import type { Scenario, Target } from './scenario.js';
@@ -49,8 +50,24 @@ export interface ScenarioRun {
     };
   };
   readonly slow?: { readonly share: number; readonly messages: number; readonly latencyMs: Percentiles };
+  /** The server's threads over the window, busiest first, with the kernel's share of each (absent when a restart split the window). */
+  readonly serverThreads?: readonly ThreadCpu[];
+  /** CPU profiles taken during the window (`--profile`), files relative to the report. */
+  readonly profiles?: readonly ProfileRecord[];
   readonly http?: readonly HttpRun[];
   readonly notes: readonly string[];
+}
+
+/** One thread's CPU profile from the server's admin endpoint during the window. */
+export interface ProfileRecord {
+  readonly thread: string;
+  readonly seconds: number;
+  /** Flamegraph page and .cpuprofile, names relative to the results directory; null when it failed. */
+  readonly html: string | null;
+  readonly cpuprofile: string | null;
+  /** Functions by self time, share of the profile's samples (idle included, so a mostly idle thread shows it). */
+  readonly hottest: readonly { readonly name: string; readonly location: string; readonly selfShare: number }[];
+  readonly error?: string;
 }
 
 export interface PeerRatio {

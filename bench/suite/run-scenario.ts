@@ -1,16 +1,18 @@
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { randomBytes } from 'node:crypto';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { WsBenchOptions } from '../load/args.js';
 import { defaultProcesses, MAX_CONNS_PER_PROCESS } from '../load/args.js';
 import { ClientFleet, type ClientSummary } from '../load/client-fleet.js';
 import { LogLinearHistogram } from '../load/histogram.js';
-import { cpuCores, readMachineCpu, readProcSample, readProcessTable, topConsumers, type ProcSample } from '../load/proc-sampler.js';
+import { cpuCores, readMachineCpu, readProcSample, readProcessTable, readThreadTable, threadCpu, topConsumers, type ProcSample, type ThreadCpu } from '../load/proc-sampler.js';
 import { buildResult, GENERATOR_SATURATED_CORES, OTHER_LOAD_WARNING_CORES, percentilesMs } from '../load/report.js';
 import { fetchSymbols, spawnServer, waitReady, type ServerUnderTest } from '../load/server-process.js';
 import { expandPath, runHttp, type HttpRun } from './http-bench.js';
-import type { ScenarioRun } from './result.js';
+import type { ProfileRecord, ScenarioRun } from './result.js';
 import type { Scenario, Target } from './scenario.js';
+import { takeProfiles, type ProfileRequest } from './profiles.js';
 import { TARGET_SPECS } from './targets.js';
 import { parseEventLoopP99Ms, Timeline } from './timeline.js';
 
@@ -30,6 +32,8 @@ export interface RunContext {
   readonly log: (line: string) => void;
   /** Echo the server's stderr (the CLI does; tests do not). */
   readonly echoServer?: boolean;
+  /** `--profile`: CPU profiles of these Bourse threads during the window, written to `dir` as `<prefix>-<target>-<thread>.*`. */
+  readonly profile?: ProfileRequest & { readonly dir: string; readonly prefix: string };
 }
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
@@ -107,6 +111,8 @@ export async function runScenario(s: Scenario, target: Target, ctx: RunContext):
     ? Date.now() + BURST_LEAD_MS + SETTLE_MS + (s.connections / s.rampPerS) * 1000 + s.warmupS * 1000 + s.burst.afterS * 1000 + 2000
     : undefined;
   const tmp = await mkdtemp(join(tmpdir(), 'bourse-bench-'));
+  const profiling = ctx.profile && target === 'bourse' ? ctx.profile : undefined;
+  const adminToken = profiling ? randomBytes(24).toString('hex') : undefined;
   const spawnOpts = {
     target,
     host: '127.0.0.1',
@@ -115,7 +121,7 @@ export async function runScenario(s: Scenario, target: Target, ctx: RunContext):
     symbols: s.universe,
     echoStderr: ctx.echoServer ?? false,
     entry: spec.entry,
-    env: serverEnv(s, target, burstAtMs, join(tmp, 'data')),
+    env: { ...serverEnv(s, target, burstAtMs, join(tmp, 'data')), ...(adminToken ? { BOURSE_ADMIN_TOKEN: adminToken } : {}) },
   };
   log(`starting ${spec.description}`);
   let server: ServerUnderTest;
@@ -213,6 +219,22 @@ export async function runScenario(s: Scenario, target: Target, ctx: RunContext):
 
     await fleet.mark();
     const atMark = readProcSample(server.pid!);
+    const threadsAtMark = readThreadTable(server.pid!);
+    // Profiles start 1 s into the window and must end inside it.
+    let profiles: Promise<ProfileRecord[]> | undefined;
+    if (profiling && adminToken) {
+      const seconds = Math.max(1, Math.min(profiling.seconds, s.durationS - 2));
+      if (seconds < profiling.seconds) notes.push(`profiles cut to ${seconds} s to fit the ${s.durationS} s window`);
+      const p = profiling;
+      const httpBase = server.httpBase;
+      profiles = (async () => {
+        await sleep(1000);
+        log(`profiling ${p.threads.join(', ')} for ${seconds} s`);
+        await mkdir(p.dir, { recursive: true });
+        return takeProfiles(httpBase, adminToken, { threads: p.threads, seconds }, p.dir, `${p.prefix}-${target}`);
+      })().catch((err: unknown) => p.threads.map((thread) => ({ thread, seconds, html: null, cpuprofile: null, hottest: [], error: String(err) })));
+      notes.push(`CPU profiles of ${p.threads.join(', ')} were taken inside the window (they cost the profiled threads a few per cent)`);
+    }
     const machineAtMark = readMachineCpu();
     const tableAtMark = readProcessTable();
     const cpuAtMark = process.cpuUsage();
@@ -279,9 +301,12 @@ export async function runScenario(s: Scenario, target: Target, ctx: RunContext):
     }
 
     atStop ??= readProcSample(server.pid!);
+    const threadsAtStop = s.churn?.restart ? undefined : readThreadTable(server.pid!);
+    const serverThreads: ThreadCpu[] | undefined = threadsAtMark && threadsAtStop ? threadCpu(threadsAtMark, threadsAtStop).slice(0, 12) : undefined;
     const machineAtStop = readMachineCpu();
     const tableAtStop = readProcessTable();
     const orchestratorCpu = process.cpuUsage(cpuAtMark);
+    const profileRecords = profiles ? await profiles : undefined; // they end inside the window
     const summaries = await fleet.stop();
     clearInterval(ticker); // the clients are gone: later seconds would repeat their last progress
 
@@ -347,6 +372,8 @@ export async function runScenario(s: Scenario, target: Target, ctx: RunContext):
       ...(churn ? { churn } : {}),
       ...(slow ? { slow } : {}),
       ...(http ? { http } : {}),
+      ...(serverThreads ? { serverThreads } : {}),
+      ...(profileRecords ? { profiles: profileRecords } : {}),
       notes,
     };
   } catch (err) {

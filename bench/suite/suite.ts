@@ -2,6 +2,8 @@ import { availableParallelism } from 'node:os';
 import { ensureNativeClient } from '../load/native-build.js';
 import { gitCommit } from '../load/paths.js';
 import { peerRatios, REFERENCES, type ScenarioReport, type ScenarioRun } from './result.js';
+import type { ProfileRequest } from './profiles.js';
+import { reportStem } from './record.js';
 import { runScenario } from './run-scenario.js';
 import type { Scenario, Target } from './scenario.js';
 
@@ -9,16 +11,23 @@ import type { Scenario, Target } from './scenario.js';
 export async function runSuite(
   scenario: Scenario,
   targets: readonly Target[],
-  o: { readonly log: (line: string) => void; readonly command: string; readonly echoServer?: boolean },
+  o: {
+    readonly log: (line: string) => void;
+    readonly command: string;
+    readonly echoServer?: boolean;
+    /** `--profile`: Bourse threads to profile in the window; the files go to `dir` beside the report. */
+    readonly profile?: ProfileRequest & { readonly dir: string };
+  },
 ): Promise<ScenarioReport> {
   const startedAt = new Date().toISOString();
+  const profile = o.profile ? { ...o.profile, prefix: reportStem(startedAt, scenario.name) } : undefined;
   const binary = await ensureNativeClient(o.log);
   const commit = await gitCommit();
   const runs: ScenarioRun[] = [];
   const failed: { target: Target; error: string }[] = [];
   for (const target of targets) {
     try {
-      runs.push(await runScenario(scenario, target, { binary, commit, log: o.log, echoServer: o.echoServer }));
+      runs.push(await runScenario(scenario, target, { binary, commit, log: o.log, echoServer: o.echoServer, profile }));
     } catch (err) {
       // One target failing (a peer that cannot take the load) must not lose the others' results.
       if (targets.length === 1) throw err;

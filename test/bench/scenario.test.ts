@@ -102,6 +102,19 @@ describe('npm run bench arguments', () => {
     assert.equal(o.docs, false);
     assert.equal((parseBenchArgs(['--scenario', 'smoke', '--peers']) as { targets: unknown }).targets, 'peers');
     assert.equal(parseBenchArgs(['--help']), 'help');
+    const sweep = parseBenchArgs(['--scenario', 'active-19500', '--tick-rate', '2000', '--flush', '100']);
+    assert.ok(sweep !== 'help');
+    assert.deepEqual(sweep.overrides, { tickRate: 2000, flushMs: 100 });
+  });
+
+  it('parses --profile thread lists and checks them', () => {
+    const o = parseBenchArgs(['--scenario', 'steady', '--profile', 'gateway-0,shard-0,gateway-0', '--profile-seconds', '8']);
+    assert.ok(o !== 'help');
+    assert.deepEqual(o.profile, { threads: ['gateway-0', 'shard-0'], seconds: 8 });
+    assert.equal((parseBenchArgs(['--scenario', 'steady', '--profile', 'ingest']) as { profile: { seconds: number } }).profile.seconds, 10);
+    assert.throws(() => parseBenchArgs(['--scenario', 'steady', '--profile', 'gateway-0,worker-7']), /--profile takes thread names.*"worker-7"/);
+    assert.throws(() => parseBenchArgs(['--scenario', 'steady', '--profile', 'shard-0', '--profile-seconds', '0']), /--profile-seconds must be a whole number/);
+    assert.throws(() => parseBenchArgs(['--scenario', 'steady', '--target', 'uws', '--profile', 'shard-0']), /no bourse target/);
   });
 
   it('rejects what it does not know', () => {
@@ -116,6 +129,7 @@ describe('npm run bench arguments', () => {
   it('validates the scenario again after overrides', () => {
     assert.equal(applyOverrides(base, { connections: 10 }).connections, 10);
     assert.throws(() => applyOverrides(base, { connections: 0 }), ScenarioError);
+    assert.throws(() => applyOverrides(base, { tickRate: -1 }), ScenarioError);
     assert.throws(() => applyOverrides({ ...base, burst: { afterS: 2, durationS: 5, multiplier: 10 } }, { durationS: 4 }), /shorter than the scenario's burst/);
   });
 });

@@ -29,7 +29,11 @@ describe('bench scenario: smoke', () => {
     const dir = await mkdtemp(join(tmpdir(), 'bench-smoke-'));
     dirs.push(dir);
     const scenario = await loadScenario('smoke', SCENARIOS_DIR);
-    const report = await runSuite(scenario, ['bourse'], { log: () => {}, command: 'npm run bench -- --scenario smoke' });
+    const report = await runSuite(scenario, ['bourse'], {
+      log: () => {},
+      command: 'npm run bench -- --scenario smoke --profile shard-0,gateway-0 --profile-seconds 2',
+      profile: { threads: ['shard-0', 'gateway-0'], seconds: 2, dir },
+    });
     const docPath = join(dir, 'benchmarks.md');
     const paths = await recordReport(report, dir, docPath);
 
@@ -51,8 +55,24 @@ describe('bench scenario: smoke', () => {
     assert.equal(run.http?.length, 1);
     assert.ok(run.http![0].requestsPerS > 0 && (run.http![0].status['200'] ?? 0) > 0, JSON.stringify(run.http));
 
+    // Frame-to-wire leaves the conflation wait out of tick-to-wire: never longer than it for the same frames.
+    assert.ok(run.ws.frameLatencyMs && run.ws.frameLatencyMs.count === run.ws.latencyMs.count, JSON.stringify(run.ws.frameLatencyMs));
+    assert.ok(run.ws.frameLatencyMs.p50 <= run.ws.latencyMs.p50);
+    // The server's threads by name (core/thread-name.ts), with their CPU over the window.
+    const names = (run.serverThreads ?? []).map((t) => t.name);
+    assert.ok(names.includes('gateway-0') && names.includes('shard-0'), names.join(', '));
+    // Profiles taken inside the window, written beside the report and linked from it.
+    assert.deepEqual(run.profiles?.map((p) => p.thread), ['shard-0', 'gateway-0']);
+    for (const p of run.profiles!) {
+      assert.ok(p.html && p.cpuprofile, `${p.thread}: ${p.error}`);
+      assert.ok(existsSync(join(dir, p.html)) && existsSync(join(dir, p.cpuprofile)));
+      assert.ok(p.hottest.length > 0);
+    }
+    assert.ok(run.profiles![0].hottest.some((h) => /flush|apply|drain/.test(h.name)) || readFileSync(join(dir, run.profiles![0].cpuprofile!), 'utf8').includes('"flush"'), 'the shard profile shows the shard at work');
+
     const html = readFileSync(paths.html, 'utf8');
     assert.ok(html.startsWith('<!doctype html>') && (html.match(/<svg /g)?.length ?? 0) >= 4);
+    assert.ok(html.includes(`href="${run.profiles![1].html}"`) && html.includes('Server threads over the window'));
     assert.ok(existsSync(docPath) && readFileSync(docPath, 'utf8').includes('| smoke | bourse |'));
   });
 
