@@ -61,6 +61,9 @@ describe('bench scenarios', () => {
     assert.equal(supportsTarget(steady, 'socketio'), true);
     const smoke = await loadScenario('smoke', SCENARIOS_DIR);
     assert.ok(smoke.connections <= 200 && smoke.durationS <= 5);
+    const active = await loadScenario('active-19500', SCENARIOS_DIR);
+    assert.deepEqual([active.connections, active.symbolsPerConn, active.universe], [19_500, 10, 500]);
+    assert.ok(active.tickRate > 0 && (active.processes ?? 1) >= 2);
   });
 
   it('rejects unknown keys, wrong types and out-of-range values, naming the JSON path', () => {
