@@ -20,7 +20,7 @@ export class CliError extends Error {
 export const BENCH_USAGE = `usage: npm run bench -- --scenario NAME [options]
 
   --scenario NAME|FILE.json   a scenario of bench/scenarios/ (smoke, steady, burst, hot-symbol,
-                              churn, slow-consumers, idle-capacity, active-19500, replay) or a file
+                              churn, slow-consumers, idle-capacity, active-19500, replay, saturation) or a file
   --target T                  bourse (default), uws, ws or socketio; repeat or comma-separate for several
   --peers                     every target the scenario supports, Bourse first, with Bourse's ratios
   --connections N --duration S --warmup S --ramp N --processes N --tick-rate N --flush MS

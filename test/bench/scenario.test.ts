@@ -35,7 +35,7 @@ describe('bench scenarios', () => {
   it('ships every scenario of issue 7, each valid and named after its file', async () => {
     const files = readdirSync(SCENARIOS_DIR).filter((f) => f.endsWith('.json'));
     const names = files.map((f) => f.slice(0, -5)).sort();
-    assert.deepEqual(names, ['active-19500', 'burst', 'churn', 'hot-symbol', 'idle-capacity', 'replay', 'slow-consumers', 'smoke', 'steady']);
+    assert.deepEqual(names, ['active-19500', 'burst', 'churn', 'hot-symbol', 'idle-capacity', 'replay', 'saturation', 'slow-consumers', 'smoke', 'steady']);
     for (const f of files) {
       const s = parseScenario(readFileSync(join(SCENARIOS_DIR, f), 'utf8'), join(SCENARIOS_DIR, f));
       assert.equal(s.name, f.slice(0, -5));
