@@ -1,4 +1,4 @@
-import { QUOTE_FIELDS, QuoteField, snapshotMessage, type SnapshotMessage, type SymbolDirectory, type Universe } from '../core/index.js';
+import { QUOTE_FIELDS, QuoteField, emptyQuoteRecord, snapshotMessage, type SnapshotMessage, type SymbolDirectory, type Universe } from '../core/index.js';
 import type { QuoteTable } from '../actors/quote-table.js';
 
 /**
@@ -39,5 +39,9 @@ export class QuoteReader {
   #read(symbolId: number): void {
     const d = this.#directory;
     this.#tables[d.shardOf[symbolId]].read(d.slotOf[symbolId], this.#scratch);
+    // A slot nothing was published to is all zeros; the protocol says unknown fields are null, not 0.
+    if (this.#scratch[QuoteField.seq] === 0) this.#scratch.set(EMPTY);
   }
 }
+
+const EMPTY = emptyQuoteRecord();

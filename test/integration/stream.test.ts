@@ -59,6 +59,17 @@ for (const format of ['json', 'msgpack'] as const) {
   });
 }
 
+test('a symbol that never traded snapshots with seq 0 and null fields, not zeros', async () => {
+  const c = await TestClient.connect(server.port, 'json');
+  c.send({ op: 'subscribe', symbols: ['IBM'] });
+  const snap = await c.next<SnapshotMessage>((m) => m.type === 'snapshot' && m.symbol === 'IBM');
+  assert.equal(snap.seq, 0);
+  for (const field of ['last', 'bid', 'ask', 'open', 'high', 'low', 'vwap', 'sma', 'volatility'] as const) assert.equal(snap[field], null, field);
+  assert.equal(snap.volume, 0);
+  assert.equal(snap.bar, null);
+  c.close();
+});
+
 test('resume: a stale seq gets a fresh snapshot, the current seq gets none', async () => {
   const a = await TestClient.connect(server.port);
   a.send({ op: 'subscribe', symbols: ['GOOGL'] });
