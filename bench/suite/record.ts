@@ -71,7 +71,8 @@ export function extraCell(run: ScenarioRun): string {
 
 /** Connections × symbols (universe), then the feed: ticks/s for Bourse (the peers step every symbol each flush) and the flush. */
 export function loadCell(s: ScenarioReport['scenario'], target: string): string {
-  const rate = target === 'bourse' ? ` · ${s.tickRate >= 1000 ? `${s.tickRate / 1000}k` : s.tickRate} t/s` : '';
+  const feed = s.replay ? `replay ${s.replay.symbol} ×${s.replay.speed}` : `${s.tickRate >= 1000 ? `${s.tickRate / 1000}k` : s.tickRate} t/s`;
+  const rate = target === 'bourse' ? ` · ${s.symbolsPerConn === 0 ? 'idle' : feed}` : '';
   return `${s.connections} × ${s.symbolsPerConn} (${s.universe})${rate} · ${s.flushMs} ms`;
 }
 
