@@ -2,7 +2,9 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { describe, it } from 'node:test';
 import { splitConnections } from '../../bench/load/client-fleet.js';
-import { parseMachineBusyS, parseRssKb, parseStat, readProcessTable, topConsumers, type ProcessTable } from '../../bench/load/proc-sampler.js';
+import { parseMachineBusyS, parseRssKb, parseStat, readProcessTable, readThreadTable, threadCpu, topConsumers, type ProcessTable, type ThreadTable } from '../../bench/load/proc-sampler.js';
+import { loadCell, threadsLine } from '../../bench/suite/record.js';
+import { validateScenario } from '../../bench/suite/scenario.js';
 import { insertRow, SECTION_HEADING } from '../../bench/load/results-docs.js';
 
 describe('docs/benchmarks.md rows', () => {
@@ -59,6 +61,42 @@ describe('/proc parsing', () => {
 
   it('reads this process from the real /proc', () => {
     assert.ok(parseStat(readFileSync('/proc/self/stat', 'utf8')).threads >= 1);
+  });
+});
+
+describe('per-thread CPU', () => {
+  const table = (t: number, rows: Array<[number, string, number, number]>): ThreadTable => ({
+    t,
+    threads: new Map(rows.map(([tid, name, userTicks, sysTicks]) => [tid, { name, userTicks, sysTicks }])),
+  });
+
+  it('gives each thread its cores and kernel share over the interval, busiest first, leaving out idle ones', () => {
+    const a = table(0, [[1, 'node', 100, 10], [2, 'gateway-0', 500, 1000], [3, 'shard-0', 300, 10], [4, 'store', 50, 50]]);
+    // 2 s later: gateway-0 +40 user +80 sys ticks = 0.6 cores, 67% sys; shard-0 +20 ticks = 0.1 cores; store idle.
+    const b = table(2000, [[1, 'node', 101, 10], [2, 'gateway-0', 540, 1080], [3, 'shard-0', 318, 12], [4, 'store', 50, 50], [5, 'gateway-1', 30, 30]]);
+    const cpu = threadCpu(a, b);
+    assert.deepEqual(cpu.map((c) => c.name), ['gateway-0', 'gateway-1', 'shard-0', 'node']);
+    assert.deepEqual(cpu[0], { name: 'gateway-0', tid: 2, cores: 0.6, sysShare: 0.67 });
+    assert.equal(cpu[1].cores, 0.3, 'a thread born inside the interval counts from zero');
+    assert.equal(threadsLine(cpu, 2), 'gateway-0 60% (67% sys), gateway-1 30% (50% sys)');
+    assert.deepEqual(threadCpu(b, a), [], 'no interval, no figures');
+  });
+
+  it('reads this process\'s threads, by name, from the real /proc', () => {
+    const t = readThreadTable(process.pid);
+    assert.ok(t && t.threads.size >= 1 && t.threads.has(process.pid));
+    assert.equal(readThreadTable(2 ** 22 + 7), undefined, 'a process that is gone');
+  });
+});
+
+describe('docs row load cell', () => {
+  const base = validateScenario({ name: 'x', description: 'x', connections: 100, symbolsPerConn: 5, universe: 50, flushMs: 50, tickRate: 100_000, durationS: 5, warmupS: 1, rampPerS: 100 }, 'test');
+  it('says the feed for Bourse and only the flush for the peers', () => {
+    assert.equal(loadCell(base, 'bourse'), '100 × 5 (50) · 100k t/s · 50 ms');
+    assert.equal(loadCell({ ...base, tickRate: 500 }, 'bourse'), '100 × 5 (50) · 500 t/s · 50 ms');
+    assert.equal(loadCell(base, 'ws'), '100 × 5 (50) · 50 ms');
+    assert.equal(loadCell({ ...base, symbolsPerConn: 0 }, 'bourse'), '100 × 0 (50) · idle · 50 ms');
+    assert.equal(loadCell({ ...base, replay: { file: 'f.csv', symbol: 'SPY', speed: 1200 } }, 'bourse'), '100 × 5 (50) · replay SPY ×1200 · 50 ms');
   });
 });
 
