@@ -1,4 +1,4 @@
-// k6 script: REST hot paths of Bourse (quotes; bars and search when the server has them).
+// k6 script: REST hot paths of Bourse (quotes, bars, search).
 // Not run here (k6 is not installed on the bench machine); kept syntactically
 // checked by test/bench/k6-scripts.test.ts. Run with:
 //   k6 run -e BASE_URL=http://127.0.0.1:8080 -e RATE=2000 bench/k6/rest.js
@@ -7,7 +7,7 @@ import { check } from 'k6';
 
 const BASE_URL = __ENV.BASE_URL || 'http://127.0.0.1:8080';
 const SYMBOLS = (__ENV.SYMBOLS || 'AAPL,MSFT,NVDA,AMZN,GOOGL,META,TSLA,AVGO,JPM,SPY').split(',');
-const PATHS = (__ENV.PATHS || '/v1/quotes/{symbol},/v1/quotes?symbols={symbol},/v1/bars/{symbol}?limit=50').split(',');
+const PATHS = (__ENV.PATHS || '/v1/quotes/{symbol},/v1/quotes?symbols={symbol},/v1/bars/{symbol}?limit=50,/v1/search?q={prefix}&limit=10').split(',');
 
 export const options = {
   scenarios: {
@@ -28,8 +28,10 @@ export const options = {
 
 export default function () {
   const symbol = SYMBOLS[Math.floor(Math.random() * SYMBOLS.length)];
-  const path = PATHS[Math.floor(Math.random() * PATHS.length)].replace('{symbol}', encodeURIComponent(symbol));
-  const res = http.get(`${BASE_URL}${path}`, { tags: { name: path.split('?')[0].replace(symbol, ':symbol') } });
+  const template = PATHS[Math.floor(Math.random() * PATHS.length)];
+  // {prefix}: the first two letters, as a search box sends them while the user types.
+  const path = template.replace('{symbol}', encodeURIComponent(symbol)).replace('{prefix}', encodeURIComponent(symbol.slice(0, 2).toLowerCase()));
+  const res = http.get(`${BASE_URL}${path}`, { tags: { name: template.split('?')[0].replace('{symbol}', ':symbol') } });
   check(res, {
     'status is 200': (r) => r.status === 200,
     'body is JSON': (r) => {

@@ -2,7 +2,7 @@ import autocannon from 'autocannon';
 
 /**
  * autocannon against REST hot paths of a running server. A path template's
- * `{symbol}` is filled from the symbol list, and each connection cycles
+ * `{symbol}` (or `{prefix}`) is filled from the symbol list, and each connection cycles
  * through those requests, so a run touches many symbols rather than one
  * cached answer.
  */
@@ -22,9 +22,13 @@ export interface HttpRun {
 /** At most this many distinct requests per path template. */
 const MAX_VARIANTS = 50;
 
+/** `{symbol}` becomes a ticker, `{prefix}` its first two letters in lower case (what a search box sends while typing). */
 export function expandPath(template: string, symbols: readonly string[]): string[] {
-  if (!template.includes('{symbol}')) return [template];
-  return symbols.slice(0, MAX_VARIANTS).map((s) => template.replaceAll('{symbol}', encodeURIComponent(s)));
+  if (!template.includes('{symbol}') && !template.includes('{prefix}')) return [template];
+  const variants = symbols.slice(0, MAX_VARIANTS).map((s) =>
+    template.replaceAll('{symbol}', encodeURIComponent(s)).replaceAll('{prefix}', encodeURIComponent(s.slice(0, 2).toLowerCase())),
+  );
+  return [...new Set(variants)];
 }
 
 export async function runHttp(baseUrl: string, template: string, symbols: readonly string[], connections: number, durationS: number): Promise<HttpRun> {

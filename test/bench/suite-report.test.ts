@@ -5,6 +5,7 @@ import { LogLinearHistogram } from '../../bench/load/histogram.js';
 import { insertRow, SECTION_HEADING } from '../../bench/load/results-docs.js';
 import { compareReports, formatComparison } from '../../bench/suite/compare.js';
 import { phaseBands, renderHtml } from '../../bench/suite/html-report.js';
+import { expandPath } from '../../bench/suite/http-bench.js';
 import { extraCell, SUITE_HEADING, SUITE_SECTION, suiteDocsRow } from '../../bench/suite/record.js';
 import { isScenarioReport, peerRatios } from '../../bench/suite/result.js';
 import { formatTick, lineChart, niceCeil } from '../../bench/suite/svg-chart.js';
@@ -134,6 +135,12 @@ describe('peer ratios, docs rows and compare', () => {
     assert.equal(worse.find((d) => d.target === 'bourse' && d.metric === 'p99 ms')!.verdict, 'worse');
     const text = formatComparison(a, b, diffs);
     assert.match(text, /delivered msg\/s\s+1,000,000\s+1,100,000\s+\+10\.0%\s+better/);
+  });
+
+  it('fills REST path templates with tickers and search prefixes, without repeats', () => {
+    assert.deepEqual(expandPath('/v1/quotes/{symbol}', ['AAPL', 'BRK.B']), ['/v1/quotes/AAPL', '/v1/quotes/BRK.B']);
+    assert.deepEqual(expandPath('/v1/search?q={prefix}&limit=10', ['AAPL', 'AAL', 'MSFT']), ['/v1/search?q=aa&limit=10', '/v1/search?q=ms&limit=10']);
+    assert.deepEqual(expandPath('/v1/symbols', ['AAPL']), ['/v1/symbols']);
   });
 
   it('recognises its own JSON and nothing else', () => {
