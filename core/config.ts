@@ -137,6 +137,7 @@ export interface Config {
   readonly natsAlertsPrefix: string;
   readonly sseHeartbeatMs: number;
   readonly maxSseStreams: number;
+  readonly sseMaxBufferBytes: number;
 }
 
 const int = (min: number, max: number): Kind => ({ type: 'int', min, max });
@@ -236,6 +237,7 @@ export const CONFIG_TABLE: readonly Entry[] = [
   { env: 'NATS_ALERTS_PREFIX', key: 'natsAlertsPrefix', kind: { type: 'string' }, default: () => 'bourse', doc: 'Alert notifications are published on `<prefix>.alerts.<investorId>` (core NATS) when NATS_URL is set.' },
   { env: 'SSE_HEARTBEAT_MS', key: 'sseHeartbeatMs', kind: int(100, 300_000), default: () => 15_000, doc: 'A comment line goes to every /v1/notifications/stream client this often, so proxies keep the stream open.' },
   { env: 'MAX_SSE_STREAMS', key: 'maxSseStreams', kind: int(1, 100), default: () => 5, doc: 'Open /v1/notifications/stream connections one investor may hold per gateway thread.' },
+  { env: 'SSE_MAX_BUFFER_BYTES', key: 'sseMaxBufferBytes', kind: int(16_384, 67_108_864), default: () => 1_048_576, doc: 'A /v1/notifications/stream client that stops reading is closed once this much has waited for it since it last caught up; it reconnects with Last-Event-ID and the missed alerts are replayed from the database.' },
 ];
 
 const STREAM_NAME = /^[A-Za-z0-9_-]{1,64}$/;

@@ -147,7 +147,7 @@ const api = registerApi(app, {
   onStorePush: (h) => storePushHandlers.push(h),
 });
 // Alert notifications as Server-Sent Events, fed by the store's to-investor pushes.
-const notificationStream = new NotificationStream({ store, clock: systemClock, log, heartbeatMs: config.sseHeartbeatMs, maxPerInvestor: config.maxSseStreams });
+const notificationStream = new NotificationStream({ store, clock: systemClock, log, heartbeatMs: config.sseHeartbeatMs, maxPerInvestor: config.maxSseStreams, maxBufferedBytes: config.sseMaxBufferBytes });
 notificationStream.register(app, api);
 storePushHandlers.push(notificationStream.onPush);
 registerRestRoutes(app, { universe, reader, status, clock: systemClock, thread: name, draining: () => draining, observe: metrics.observeHttp });

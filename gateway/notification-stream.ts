@@ -15,6 +15,8 @@ export interface NotificationStreamDeps {
   readonly heartbeatMs: number;
   /** Open streams one investor may hold on this gateway thread. */
   readonly maxPerInvestor: number;
+  /** Bytes that may wait for a client that stopped reading before it is closed (SSE_MAX_BUFFER_BYTES). */
+  readonly maxBufferedBytes: number;
 }
 
 interface OpenState {
@@ -30,6 +32,10 @@ interface Client {
   lastId: number;
   /** While the Last-Event-ID backlog is being read: live events wait here. */
   held: NotificationDto[] | null;
+  /** uWS could not send everything: what was written since then waits in its buffer. */
+  stalled: boolean;
+  /** Bytes written while stalled (an upper bound on what waits). */
+  waitingBytes: number;
 }
 
 /**
@@ -47,12 +53,18 @@ interface Client {
  * Live events come from the store's `to-investor` pushes (every gateway gets
  * each one and serves its own streams). uWS: the response is marked aborted
  * in onAborted and never touched after that; every write is corked.
+ *
+ * Backpressure: a client that stops reading would make uWS buffer every
+ * heartbeat and event for it without bound. Once more than
+ * `maxBufferedBytes` has been written since its socket last drained, the
+ * stream is closed. Nothing is lost: notifications are in the database, and
+ * the client's reconnect with Last-Event-ID replays what it missed.
  */
 export class NotificationStream {
   readonly #d: NotificationStreamDeps;
   readonly #byInvestor = new Map<string, Set<Client>>();
   readonly #stopHeartbeat: () => void;
-  readonly stats = { opened: 0, events: 0, refused: 0 };
+  readonly stats = { opened: 0, events: 0, refused: 0, slowClosed: 0 };
 
   constructor(d: NotificationStreamDeps) {
     this.#d = d;
@@ -133,7 +145,7 @@ export class NotificationStream {
       this.stats.refused++;
       throw new BourseError('rate_limited', `at most ${this.#d.maxPerInvestor} notification streams per investor`);
     }
-    const client: Client = { res, investorId: principal.investorId, aborted: false, lastId: after ?? 0, held: after === undefined ? null : [] };
+    const client: Client = { res, investorId: principal.investorId, aborted: false, lastId: after ?? 0, held: after === undefined ? null : [], stalled: false, waitingBytes: 0 };
     state.client = client; // from here on, onAborted removes it
     res.cork(() => {
       res.writeStatus('200 OK');
@@ -166,12 +178,41 @@ export class NotificationStream {
     if (c.aborted || !(n.id > c.lastId)) return;
     c.lastId = n.id;
     this.stats.events++;
-    c.res.cork(() => c.res.write(`event: alert\nid: ${n.id}\ndata: ${JSON.stringify(n)}\n\n`));
+    this.#write(c, `event: alert\nid: ${n.id}\ndata: ${JSON.stringify(n)}\n\n`);
   }
 
   #heartbeat(): void {
     const line = `: heartbeat ${Math.round(this.#d.clock.now())}\n\n`;
-    for (const set of this.#byInvestor.values()) for (const c of set) if (!c.aborted) c.res.cork(() => c.res.write(line));
+    for (const set of this.#byInvestor.values()) for (const c of [...set]) this.#write(c, line);
+  }
+
+  /** Writes to one stream, keeping track of what waits for a client that does not read. */
+  #write(c: Client, text: string): void {
+    if (c.aborted) return;
+    let sent = true;
+    c.res.cork(() => {
+      sent = c.res.write(text);
+    });
+    if (sent) {
+      c.stalled = false;
+      c.waitingBytes = 0;
+      return;
+    }
+    if (!c.stalled) {
+      c.stalled = true;
+      c.waitingBytes = 0;
+      c.res.onWritable(() => {
+        c.stalled = false;
+        c.waitingBytes = 0;
+        return true;
+      });
+    }
+    c.waitingBytes += Buffer.byteLength(text);
+    if (c.waitingBytes <= this.#d.maxBufferedBytes) return;
+    this.stats.slowClosed++;
+    this.#d.log.warn({ investorId: c.investorId, waitingBytes: c.waitingBytes }, 'notification stream closed: the client stopped reading (it resumes with Last-Event-ID)');
+    this.#remove(c);
+    c.res.close(); // drops what waits; onAborted follows and finds the client removed
   }
 
   #remove(c: Client): void {
