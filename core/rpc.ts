@@ -14,6 +14,13 @@ export interface RpcRequest {
   readonly id: number;
   readonly method: string;
   readonly params: unknown;
+  /** W3C trace context of the caller's active span, when tracing is on (the handler's span becomes its child). */
+  readonly traceparent?: string;
+}
+
+/** What a handler learns about a call besides its params. */
+export interface RpcMeta {
+  readonly traceparent?: string;
 }
 
 export type RpcReply =
@@ -32,10 +39,13 @@ export class RpcClient {
   readonly #pending = new Map<number, { resolve: (v: unknown) => void; reject: (e: unknown) => void; timer: NodeJS.Timeout }>();
   readonly #timeoutMs: number;
   readonly #onPush: (p: RpcPush) => void;
+  readonly #traceparent: (() => string | undefined) | undefined;
 
-  constructor(opts: { timeoutMs?: number; onPush?: (p: RpcPush) => void } = {}) {
+  /** `traceparent`: the active span's W3C trace context (tracing on), sent with each call. */
+  constructor(opts: { timeoutMs?: number; onPush?: (p: RpcPush) => void; traceparent?: () => string | undefined } = {}) {
     this.#timeoutMs = opts.timeoutMs ?? 10_000;
     this.#onPush = opts.onPush ?? (() => undefined);
+    this.#traceparent = opts.traceparent;
   }
 
   get attached(): boolean {
@@ -78,7 +88,8 @@ export class RpcClient {
       }, this.#timeoutMs);
       timer.unref();
       this.#pending.set(id, { resolve: resolve as (v: unknown) => void, reject, timer });
-      port.postMessage({ id, method, params } satisfies RpcRequest);
+      const traceparent = this.#traceparent?.();
+      port.postMessage((traceparent ? { id, method, params, traceparent } : { id, method, params }) satisfies RpcRequest);
     });
   }
 
@@ -97,7 +108,7 @@ export class RpcClient {
   }
 }
 
-export type RpcHandler = (params: unknown) => Promise<unknown>;
+export type RpcHandler = (params: unknown, meta?: RpcMeta) => Promise<unknown>;
 
 /**
  * Answers RpcClient calls arriving on `port` with `handlers[method]`. A
@@ -110,7 +121,7 @@ export function serveRpc(port: MessagePort, handlers: Readonly<Record<string, Rp
     const handler = Object.hasOwn(handlers, m.method) ? handlers[m.method] : undefined;
     const reply = (r: RpcReply) => port.postMessage(r);
     if (!handler) return reply({ id: m.id, ok: false, error: { code: 'internal', message: `no RPC method ${m.method}` } });
-    handler(m.params).then(
+    handler(m.params, typeof m.traceparent === 'string' ? { traceparent: m.traceparent } : undefined).then(
       (result) => reply({ id: m.id, ok: true, result }),
       (err: unknown) => {
         if (err instanceof BourseError) return reply({ id: m.id, ok: false, error: { code: err.code, message: err.message, details: err.details } });

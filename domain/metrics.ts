@@ -36,11 +36,11 @@ export class StoreMetrics {
 
   /** Wraps an RPC handler so its duration and outcome are observed. */
   timed(method: string, h: RpcHandler): RpcHandler {
-    return async (params) => {
+    return async (params, meta) => {
       const started = performance.now();
       let outcome = 'error';
       try {
-        const r = await h(params);
+        const r = await h(params, meta);
         outcome = 'ok';
         return r;
       } finally {

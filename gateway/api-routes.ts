@@ -1,7 +1,7 @@
 import type { Config, Logger, Universe } from '../core/index.js';
 import type { PublicJwk } from '../core/auth/index.js';
 import type { RpcClient, RpcPush } from '../core/rpc.js';
-import { HttpApi, type Principal } from './http-api.js';
+import { HttpApi, type HttpApiDeps, type Principal } from './http-api.js';
 import { openApiDocument } from './openapi.js';
 import { registerBarRoutes } from './bar-routes.js';
 import { registerAlertRoutes } from './alert-routes.js';
@@ -27,6 +27,8 @@ export interface ApiDeps {
   readonly authPublicKey: PublicJwk;
   /** Called once per answered request (metrics: http_request_duration_seconds). */
   readonly observe?: (route: string, method: string, status: number, seconds: number) => void;
+  /** Tracing on: a span per request (HttpApiDeps.trace). */
+  readonly trace?: HttpApiDeps['trace'];
   /** Subscribes to the store thread's pushes (e.g. `search.index`). */
   readonly onStorePush?: (handler: (p: RpcPush) => void) => void;
 }
@@ -43,6 +45,7 @@ export function registerApi(app: TemplatedApp, d: ApiDeps): HttpApi {
     limits: { loginPerMinute: d.config.loginRateLimit, apiPerMinute: d.config.apiRateLimit },
     log: d.log,
     observe: d.observe,
+    ...(d.trace ? { trace: d.trace } : {}),
   });
   // Feature routes (one line each).
   documentMarketRoutes(api);

@@ -1,5 +1,5 @@
 import { parentPort, workerData, type MessagePort } from 'node:worker_threads';
-import { InterestTable, ThreadState, applyUniverse, httpSpanObserver, profilableThreads, serveThreadAdmin, startTracing, observeAll, serveMetrics, systemClock, workerContext, type AdminResponse, type QuarantineRequest, type ServerMessage, type UniverseMessage, type WorkerBaseData } from '../core/index.js';
+import { InterestTable, ThreadState, activeTraceparent, applyUniverse, httpRequestTracer, profilableThreads, serveThreadAdmin, startTracing, serveMetrics, systemClock, workerContext, type AdminResponse, type QuarantineRequest, type ServerMessage, type UniverseMessage, type WorkerBaseData } from '../core/index.js';
 import { registerAdminRoutes } from './admin-routes.js';
 import { registerProfilingRoutes } from './profiling-routes.js';
 import { ThreadAdminClient } from './thread-admin-client.js';
@@ -69,7 +69,7 @@ const stream = new StreamHandler({ config, universe, reader, fanout, topics, int
 const shards = new Map<number, MessagePort>();
 /** The store thread (database, accounts, dashboards, alerts): RPC out, pushes in. */
 const storePushHandlers: ((p: RpcPush) => void)[] = [];
-const store = new RpcClient({ onPush: (p) => storePushHandlers.forEach((h) => h(p)) });
+const store = new RpcClient({ onPush: (p) => storePushHandlers.forEach((h) => h(p)), ...(tracing ? { traceparent: activeTraceparent } : {}) });
 // `{push: 'to-investor', investorId, message}`: a server message for every open session of that investor.
 storePushHandlers.push((p) => {
   if (p.push === 'to-investor' && typeof p.investorId === 'string' && typeof p.message === 'object' && p.message !== null) stream.deliverToInvestor(p.investorId, p.message as ServerMessage);
@@ -143,7 +143,8 @@ const api = registerApi(app, {
   rateLimit: (key, limit, windowMs) => rateLimiter.port.hit(key, limit, windowMs),
   version: data.version,
   authPublicKey: data.authPublicKey,
-  observe: observeAll(metrics.observeHttp, tracing ? httpSpanObserver(tracing.tracer) : undefined),
+  observe: metrics.observeHttp,
+  ...(tracing ? { trace: httpRequestTracer(tracing.tracer) } : {}),
   onStorePush: (h) => storePushHandlers.push(h),
 });
 // Alert notifications as Server-Sent Events, fed by the store's to-investor pushes.

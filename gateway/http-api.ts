@@ -1,7 +1,7 @@
 import type { Static, TSchema } from '@sinclair/typebox';
 import { TypeCompiler, type TypeCheck } from '@sinclair/typebox/compiler';
 import { Value } from '@sinclair/typebox/value';
-import { BourseError, ERRORS, type ErrorCode, type Logger } from '../core/index.js';
+import { BourseError, ERRORS, type ErrorCode, type Logger, type RequestSpan } from '../core/index.js';
 import type { HttpRequest, HttpResponse, TemplatedApp } from './uws.js';
 
 export type HttpMethod = 'get' | 'post' | 'put' | 'patch' | 'del';
@@ -57,6 +57,8 @@ export interface HttpApiDeps {
   readonly log: Logger;
   /** Called once per answered request (metrics). */
   readonly observe?: (route: string, method: string, status: number, seconds: number) => void;
+  /** Tracing on: a span per request, active while its handler runs (see httpRequestTracer). */
+  readonly trace?: (method: string, route: string) => RequestSpan;
 }
 
 /** Largest JSON body any route accepts. */
@@ -125,14 +127,20 @@ export class HttpApi {
     const contentType = req.getHeader('content-type');
     const ip = remoteIp(res, req);
     const state = { aborted: false };
-    res.onAborted(() => (state.aborted = true));
+    const span = this.#deps.trace?.(r.spec.method, r.spec.path);
+    res.onAborted(() => {
+      state.aborted = true;
+      span?.end(499); // the client went away before the answer
+    });
     const finish = (result: ApiResult) => {
       if (state.aborted) return;
       write(res, result);
+      span?.end(result.status);
       this.#deps.observe?.(r.spec.path, r.spec.method, result.status, (performance.now() - started) / 1000);
     };
     const run = (rawBody: Buffer | undefined) => {
-      this.#run(r, { params, rawQuery, authorization, contentType, ip, rawBody }).then(finish, (err: unknown) => finish(this.#failure(err, r)));
+      const answer = () => this.#run(r, { params, rawQuery, authorization, contentType, ip, rawBody });
+      (span ? span.run(answer) : answer()).then(finish, (err: unknown) => finish(this.#failure(err, r)));
     };
     if (r.spec.method === 'get' || r.spec.method === 'del' || !r.spec.body) {
       run(undefined);

@@ -1,4 +1,4 @@
-import { ROOT_CONTEXT, SpanKind, SpanStatusCode, context, trace, type Context, type Span, type Tracer } from '@opentelemetry/api';
+import { ROOT_CONTEXT, SpanKind, SpanStatusCode, context, propagation, trace, type Context, type Span, type Tracer } from '@opentelemetry/api';
 import type { Config } from '../config.js';
 
 /**
@@ -135,12 +135,39 @@ export function pastSpan(tracer: Tracer, name: string, ms: number, attributes: R
   return span;
 }
 
-/** HttpApi's `observe` hook as a span per answered request: `GET /v1/bars/:symbol`, with route and status. */
-export function httpSpanObserver(tracer: Tracer): (route: string, method: string, status: number, seconds: number) => void {
-  return (route, method, status, seconds) => {
+/** One request's span, as HttpApi drives it (core stays free of the framework and the framework of OTel). */
+export interface RequestSpan {
+  /** Runs `fn` with this span active, so what it awaits (store RPCs) is traced under it. */
+  run<T>(fn: () => T): T;
+  end(status: number): void;
+}
+
+/**
+ * HttpApi's `trace` hook: a SERVER span per request, `GET /v1/bars/:symbol`,
+ * open while the handler runs (a store RPC it makes carries the span's
+ * context to the store thread), ended with the status when the answer goes out.
+ */
+export function httpRequestTracer(tracer: Tracer): (method: string, route: string) => RequestSpan {
+  return (method, route) => {
     const verb = method === 'del' ? 'DELETE' : method.toUpperCase();
-    pastSpan(tracer, `${verb} ${route}`, seconds * 1000, { 'http.request.method': verb, 'http.route': route, 'http.response.status_code': status }, { kind: SpanKind.SERVER, failed: status >= 500, parent: ROOT_CONTEXT });
+    const span = tracer.startSpan(`${verb} ${route}`, { kind: SpanKind.SERVER, attributes: { 'http.request.method': verb, 'http.route': route } }, ROOT_CONTEXT);
+    const ctx = trace.setSpan(ROOT_CONTEXT, span);
+    return {
+      run: (fn) => context.with(ctx, fn),
+      end(status) {
+        span.setAttribute('http.response.status_code', status);
+        if (status >= 500) span.setStatus({ code: SpanStatusCode.ERROR });
+        span.end();
+      },
+    };
   };
+}
+
+/** The active span's W3C `traceparent`, for a message to another thread; undefined without one. */
+export function activeTraceparent(): string | undefined {
+  const carrier: Record<string, string> = {};
+  propagation.inject(context.active(), carrier);
+  return carrier.traceparent;
 }
 
 /** openDatabase's `onQuery` hook as a span per query (`db.query.text` cut to 500 characters, the operation as the name). */
@@ -153,13 +180,16 @@ export function dbSpanObserver(tracer: Tracer, system: 'postgresql' = 'postgresq
 
 /**
  * A store RPC handler run inside a SERVER span `rpc <method>`, made active so
- * the handler's database query spans (dbSpanObserver) nest under it.
+ * the handler's database query spans (dbSpanObserver) nest under it, and
+ * itself the child of the caller's span when the call carried a traceparent.
  */
-export function tracedRpcHandler<P, R>(tracer: Tracer, method: string, handler: (params: P) => Promise<R>): (params: P) => Promise<R> {
-  return (params) =>
-    tracer.startActiveSpan(`rpc ${method}`, { kind: SpanKind.SERVER, attributes: { 'rpc.system': 'bourse', 'rpc.method': method } }, async (span) => {
+export function tracedRpcHandler<P, R>(tracer: Tracer, method: string, handler: (params: P, meta?: { traceparent?: string }) => Promise<R>): (params: P, meta?: { traceparent?: string }) => Promise<R> {
+  return (params, meta) => {
+    // The caller's span (an HTTP request on a gateway) is the parent when the call carried its context.
+    const parent = meta?.traceparent ? propagation.extract(ROOT_CONTEXT, { traceparent: meta.traceparent }) : context.active();
+    return tracer.startActiveSpan(`rpc ${method}`, { kind: SpanKind.SERVER, attributes: { 'rpc.system': 'bourse', 'rpc.method': method } }, parent, async (span) => {
       try {
-        return await handler(params);
+        return await handler(params, meta);
       } catch (err) {
         span.setStatus({ code: SpanStatusCode.ERROR, message: (err as Error).message });
         throw err;
@@ -167,6 +197,7 @@ export function tracedRpcHandler<P, R>(tracer: Tracer, method: string, handler: 
         span.end();
       }
     });
+  };
 }
 
 /**

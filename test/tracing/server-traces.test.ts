@@ -36,7 +36,7 @@ async function otlpReceiver(): Promise<{ url: string; spans: OtlpSpan[]; server:
   return { url: `http://127.0.0.1:${(server.address() as { port: number }).port}`, spans, server };
 }
 
-test('OTLP from a running server: each thread exports its spans; a tick traces publish → process (ingest) → actor.apply (shard); HTTP routes, store RPCs and their DB queries', async () => {
+test('OTLP from a running server: each thread exports its spans; a tick traces publish → process (ingest) → actor.apply (shard); HTTP routes → store RPCs → their DB queries in one trace', async () => {
   const nats = await natsFixture();
   const streams = bourseNatsEnv(nats.url);
   const otlp = await otlpReceiver();
@@ -78,6 +78,9 @@ test('OTLP from a running server: each thread exports its spans; a tick traces p
     const rpc = otlp.spans.find((s) => s.name.startsWith('rpc bars.'));
     assert.ok(rpc, otlp.spans.map((s) => s.name).filter((n) => n.startsWith('rpc')).join());
     assert.equal(rpc.thread, 'store');
+    // The RPC carried the request's trace context from the gateway thread to the store thread.
+    assert.equal(rpc.parentSpanId, http.spanId, 'the store RPC span is a child of the HTTP request span');
+    assert.equal(rpc.traceId, http.traceId);
     const query = otlp.spans.find((s) => s.parentSpanId === rpc.spanId);
     assert.ok(query, 'a DB query span under the RPC span');
     assert.equal(query.attributes['db.system.name'], 'postgresql');

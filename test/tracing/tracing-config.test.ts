@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { InMemorySpanExporter, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base';
-import { createLogger, dbSpanObserver, hasCode, loadConfig, startTracing, threadTracer, traceAlertFiring, tracedRpcHandler, tracingSettings } from '../../core/index.js';
+import { activeTraceparent, createLogger, dbSpanObserver, httpRequestTracer, hasCode, loadConfig, startTracing, threadTracer, traceAlertFiring, tracedRpcHandler, tracingSettings } from '../../core/index.js';
 
 const config = (env: Record<string, string> = {}) => loadConfig(env, 2);
 
@@ -64,6 +64,21 @@ test('startTracing: nothing while off; with the SDK on, RPC spans parent their D
     await assert.rejects(failing({}), /boom/);
     await processor.forceFlush();
     assert.equal(exporter.getFinishedSpans().find((s) => s.name === 'rpc bars.fail')?.status.code, 2);
+
+    // A request span on one thread, its RPC on another: the traceparent the call carries makes the RPC span its child.
+    const request = httpRequestTracer(tracing.tracer)('get', '/v1/bars/:symbol');
+    const traceparent = request.run(() => activeTraceparent());
+    assert.match(traceparent ?? '', /^00-[0-9a-f]{32}-[0-9a-f]{16}-01$/);
+    assert.equal(activeTraceparent(), undefined, 'outside the request no span is active');
+    const child = tracedRpcHandler(tracing.tracer, 'bars.page', async () => 2);
+    assert.equal(await child({}, { traceparent }), 2);
+    request.end(200);
+    await processor.forceFlush();
+    const http = exporter.getFinishedSpans().find((s) => s.name === 'GET /v1/bars/:symbol')!;
+    const page = exporter.getFinishedSpans().find((s) => s.name === 'rpc bars.page')!;
+    assert.equal(http.attributes['http.response.status_code'], 200);
+    assert.equal(page.parentSpanContext?.spanId, http.spanContext().spanId);
+    assert.equal(page.spanContext().traceId, http.spanContext().traceId);
   } finally {
     await tracing.shutdown();
   }
