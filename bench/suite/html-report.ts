@@ -98,6 +98,11 @@ function runSection(run: ScenarioRun, scenarioName: string): string {
         `</table>`,
     );
   }
+  if (run.profiles?.length) {
+    extra.push(
+      `<p>V8 samples JavaScript only: time a thread spends in native code outside any JavaScript call (uWS writing the corked frames into sockets after each event-loop pass, the kernel's share above) is counted as <code>(idle)</code>. Read a profile next to the thread's CPU in the table above.</p>`,
+    );
+  }
   for (const p of run.profiles ?? []) {
     extra.push(
       p.html
