@@ -12,14 +12,13 @@
  * engine's cost), firings. Results: bench/results/alerts-<time>.json, and a
  * table row for docs/benchmarks.md (section "Alert evaluation") printed.
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { AlertEngine } from '../actors/alert-engine.js';
 import { QuoteTable } from '../actors/quote-table.js';
 import { Shard } from '../actors/shard.js';
 import { ALERT_KINDS, InterestTable, SymbolDirectory, TICK_FIELDS, TickKind, Universe, systemClock, writeTick, type AlertRule } from '../core/index.js';
 import { EMBEDDED_COMPANIES } from '../core/universe-data.js';
 import { RESULTS_DIR } from './load/paths.js';
+import { writeResultJson } from './load/results-docs.js';
 
 interface Args {
   /** Only these kinds (default: the mix below). */
@@ -150,9 +149,7 @@ process.stdout.write(
     `  firings in one run: ${fired}\n`,
 );
 if (a.record) {
-  mkdirSync(RESULTS_DIR, { recursive: true });
-  const file = join(RESULTS_DIR, `alerts-${result.at.replace(/[:.]/g, '-')}.json`);
-  writeFileSync(file, `${JSON.stringify(result, null, 2)}\n`);
+  const file = await writeResultJson(RESULTS_DIR, 'alerts', result.at, result, { nameFirst: true });
   process.stdout.write(`docs row: | ${result.at.slice(0, 16).replace('T', ' ')} | ${(a.kinds ?? ['mix']).join(',')} | ${a.rules} | ${a.symbols} | ${a.ticks} | ${result.nsPerTickWithout} | ${result.nsPerTickWith} | ${result.alertNsPerTick} | ${fired} |\n`);
   process.stdout.write(`results: ${file}\n`);
 }

@@ -10,7 +10,7 @@
  *     queries); `--database-url=postgres://…/empty_db` for Postgres instead.
  * Prints a table and writes bench/results/<ISO time>-auth.json.
  */
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import autocannon from 'autocannon';
@@ -18,8 +18,9 @@ import { createLogger, loadConfig, systemClock } from '../core/index.js';
 import { AccessTokenSigner, AccessTokenVerifier, hashPassword, loadSigningKey, verifyPassword } from '../core/auth/index.js';
 import { startServer } from '../cli/supervisor.js';
 import { TokenVerifier } from '../gateway/token-verifier.js';
+import { RESULTS_DIR } from './load/paths.js';
+import { writeResultJson } from './load/results-docs.js';
 
-const ROOT = new URL('../../', import.meta.url).pathname;
 const arg = (name: string) => process.argv.find((a) => a.startsWith(`--${name}=`))?.slice(name.length + 3);
 const seconds = Number(arg('duration') ?? 5);
 /** `--database-url=postgres://…` (an empty database) instead of PGlite. */
@@ -68,9 +69,7 @@ try {
   }
   await server.stop();
   const result = { startedAt: new Date().toISOString(), seconds, gateways: config.gatewayThreads, database: databaseUrl ? 'postgres' : 'pglite', micro, http };
-  mkdirSync(join(ROOT, 'bench/results'), { recursive: true });
-  const file = join(ROOT, 'bench/results', `${result.startedAt.replace(/[:.]/g, '-')}-auth.json`);
-  writeFileSync(file, JSON.stringify(result, null, 2));
+  const file = await writeResultJson(RESULTS_DIR, 'auth', result.startedAt, result);
   console.log(`results: ${file}`);
 } finally {
   rmSync(dir, { recursive: true, force: true });

@@ -13,14 +13,15 @@
  * rewrites the generated section of docs/database.md.
  */
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import pg from 'pg';
 import { migrateUp, openDatabase } from '../core/store/database.js';
+import { REPO_ROOT, RESULTS_DIR } from './load/paths.js';
+import { writeResultJson } from './load/results-docs.js';
 
-const ROOT = new URL('../../', import.meta.url).pathname;
-const SEC_FILE = join(ROOT, '../shared/data/company_tickers_exchange.json');
-const DOC = join(ROOT, 'docs/database.md');
+const SEC_FILE = join(REPO_ROOT, '../shared/data/company_tickers_exchange.json');
+const DOC = join(REPO_ROOT, 'docs/database.md');
 const ADMIN_URL = process.env.TEST_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 
 interface Args {
@@ -206,10 +207,7 @@ async function main(): Promise<void> {
     }
     await c.end();
     const result = { startedAt: new Date().toISOString(), args: a, counts, postgres: (await admin.query('show server_version')).rows[0].server_version as string, plans };
-    const dir = join(ROOT, 'bench/results');
-    mkdirSync(dir, { recursive: true });
-    const file = join(dir, `${result.startedAt.replace(/[:.]/g, '-')}-db-explain.json`);
-    writeFileSync(file, JSON.stringify(result, null, 2));
+    const file = await writeResultJson(RESULTS_DIR, 'db-explain', result.startedAt, result);
     writeDoc(result);
     process.stdout.write(`results: ${file}\ndocs/database.md updated\n`);
   } finally {

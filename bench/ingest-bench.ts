@@ -11,13 +11,13 @@
  * server CPU. NATS at NATS_URL (default nats://127.0.0.1:4222), streams with
  * unique names, deleted afterwards.
  */
-import { appendFileSync, mkdirSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { appendFileSync } from 'node:fs';
 import { connect } from 'nats';
 import { TICK_FIELDS, TickKind, Universe, writeTick } from '../core/index.js';
 import { JetStreamPublisher } from '../ingest/jetstream/index.js';
 import { BENCHMARKS_DOC, RESULTS_DIR } from './load/paths.js';
 import { cpuCores, readProcSample } from './load/proc-sampler.js';
+import { writeResultJson } from './load/results-docs.js';
 import { fetchSymbols, spawnServer, waitReady } from './load/server-process.js';
 
 interface Args {
@@ -155,9 +155,7 @@ async function main(): Promise<void> {
       ].join('\n'),
     );
     if (args.record) {
-      mkdirSync(RESULTS_DIR, { recursive: true });
-      const file = join(RESULTS_DIR, `${result.startedAt.replace(/[:.]/g, '-')}-ingest.json`);
-      writeFileSync(file, JSON.stringify(result, null, 2));
+      const file = await writeResultJson(RESULTS_DIR, 'ingest', result.startedAt, result);
       appendFileSync(
         BENCHMARKS_DOC,
         `| ${result.startedAt.slice(0, 16).replace('T', ' ')} | ingest | ${args.rate} | ${args.symbols} | ${args.duration} | ${f(result.ackedPerS, 0)} | ${f(result.ackLatencyMs.p50)} | ${f(result.ackLatencyMs.p99)} | ${f(result.lost, 0)} | ${quarantined} | ${f(result.serverCpuCores * 100, 0)}% |\n`,

@@ -9,15 +9,14 @@
  * scraped --scrapes times, one after another; reported: /metrics latency
  * (gateway → supervisor → every thread → aggregate → text), exposition size,
  * and the tick-to-wire and flush figures the server itself exposes.
- * Writes bench/results/metrics-<stamp>.json.
+ * Writes bench/results/<stamp>-metrics.json.
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { Histogram, Registry } from 'prom-client';
 import { FastHistogram, LATENCY_SECONDS_BUCKETS } from '../core/index.js';
 import { sleep } from '../test/helpers/server.js';
 import { TestClient } from '../test/helpers/ws-client.js';
 import { RESULTS_DIR } from './load/paths.js';
+import { writeResultJson } from './load/results-docs.js';
 import { fetchSymbols, spawnServer, waitReady } from './load/server-process.js';
 
 interface Args {
@@ -108,10 +107,8 @@ async function main(): Promise<void> {
     };
     console.log(`/metrics over ${args.scrapes} scrapes: p50 ${scrape.p50Ms.toFixed(1)} ms, p99 ${scrape.p99Ms.toFixed(1)} ms, max ${scrape.maxMs.toFixed(1)} ms; ${bytes} bytes, ${scrape.exposition.lines} lines`);
     console.log(`server says: ${scrape.ticks} ticks routed, ${wireCount} tick-to-wire observations, mean ${scrape.tickToWireMeanMs.toFixed(1)} ms`);
-    const stamp = new Date().toISOString().replace(/[:.]/g, '-');
-    mkdirSync(RESULTS_DIR, { recursive: true });
-    const out = join(RESULTS_DIR, `metrics-${stamp}.json`);
-    writeFileSync(out, JSON.stringify({ date: new Date().toISOString(), args, micro, scrape }, null, 2) + '\n');
+    const date = new Date().toISOString();
+    const out = await writeResultJson(RESULTS_DIR, 'metrics', date, { date, args, micro, scrape });
     console.log(`wrote ${out}`);
   } finally {
     for (const c of clients) c.close();

@@ -11,14 +11,15 @@
  * gateway-0 · of ingest (interleaved, so drift on a shared machine hits every
  * phase alike; the median round is reported); then once: a heap snapshot of
  * shard-0 (taken 1 s into the phase).
- * Results: a table on stdout and JSON in bench/results/profile-overhead-*.json.
+ * Results: a table on stdout and JSON in bench/results/*-profile-overhead.json.
  */
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import WebSocket from 'ws';
 import { RESULTS_DIR } from './load/paths.js';
-import { readProcSample } from './load/proc-sampler.js';
+import { cpuCores, readProcSample } from './load/proc-sampler.js';
+import { writeResultJson } from './load/results-docs.js';
 import { fetchSymbols, spawnServer, waitReady } from './load/server-process.js';
 
 interface Args {
@@ -139,7 +140,7 @@ async function main(): Promise<void> {
         p50Ms: pct(seen, 0.5),
         p99Ms: pct(seen, 0.99),
         maxMs: seen.length ? seen[seen.length - 1] : Number.NaN,
-        serverCpu: cpu0 && cpu1 ? (cpu1.cpuS - cpu0.cpuS) / ((cpu1.t - cpu0.t) / 1000) : Number.NaN,
+        serverCpu: cpu0 && cpu1 ? cpuCores(cpu0, cpu1) : Number.NaN,
         adminMs: a ? a.ms : null,
         adminBytes: a ? a.bytes : null,
         adminStatus: a ? a.status : null,
@@ -160,9 +161,7 @@ async function main(): Promise<void> {
     );
     const table = ['| Phase | Quote frames/s | vs baseline | p50 ms | p99 ms | max ms | Server CPU | Admin request |', '|---|---|---|---|---|---|---|---|', ...rows].join('\n');
     process.stdout.write(`\n${args.clients} clients × ${args['symbols-per-client']} symbols, ${args.rate} ticks/s, ${s} s per phase, ${args.rounds} rounds (median shown), sampling every ${args['interval-us']} µs\n\n${table}\n`);
-    mkdirSync(RESULTS_DIR, { recursive: true });
-    const file = join(RESULTS_DIR, `profile-overhead-${new Date().toISOString().replace(/[:.]/g, '-')}.json`);
-    writeFileSync(file, JSON.stringify({ args, median, runs }, null, 2));
+    const file = await writeResultJson(RESULTS_DIR, 'profile-overhead', new Date(), { args, median, runs });
     process.stdout.write(`\nresults: ${file}\n`);
   } finally {
     for (const ws of clients) ws.terminate();

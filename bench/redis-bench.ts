@@ -16,12 +16,11 @@
  * per operation and redis-server's (from INFO cpu, so on a shared server it
  * includes other clients); writes JSON to bench/results/.
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import { QuoteField as Q, createLogger, emptyQuoteRecord } from '../core/index.js';
 import { InProcessRateLimiter, RedisAlertLatch, RedisConnection, RedisQuoteCache, RedisRateLimiter, quoteHashArgs, quoteKey } from '../core/speed/index.js';
 import { RESULTS_DIR } from './load/paths.js';
+import { writeResultJson } from './load/results-docs.js';
 
 interface Args {
   seconds: number;
@@ -194,9 +193,7 @@ async function main(): Promise<void> {
     const version = /redis_version:(\S+)/.exec(info)?.[1] ?? '?';
     const result = { startedAt: new Date().toISOString(), redis: version, args, rows };
     if (args.record) {
-      mkdirSync(RESULTS_DIR, { recursive: true });
-      const file = join(RESULTS_DIR, `${result.startedAt.replace(/[:.]/g, '-')}-redis.json`);
-      writeFileSync(file, JSON.stringify(result, null, 2));
+      const file = await writeResultJson(RESULTS_DIR, 'redis', result.startedAt, result);
       process.stdout.write(`results: ${file}\n`);
     }
   } finally {

@@ -10,7 +10,7 @@
  *    cycling through the same mix: requests/s and latency.
  * Writes bench/results/<time>-search.json and appends a row to docs/benchmarks.md.
  */
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import autocannon from 'autocannon';
@@ -20,9 +20,9 @@ import { buildSearchIndex, type SearchCompany } from '../core/search/search-inde
 import { SearchIndex } from '../core/search/search-index.js';
 import { parseQuery } from '../core/search/search-text.js';
 import { BENCHMARKS_DOC, RESULTS_DIR } from './load/paths.js';
-import { appendDocsRow, type DocsSection } from './load/results-docs.js';
+import { appendDocsRow, writeResultJson, type DocsSection } from './load/results-docs.js';
 import { spawnServer, waitReady } from './load/server-process.js';
-import { readProcSample } from './load/proc-sampler.js';
+import { cpuCores, readProcSample } from './load/proc-sampler.js';
 
 const SEC_FILE = process.env.UNIVERSE_FILE ?? '/work/shared/data/company_tickers_exchange.json';
 
@@ -134,9 +134,7 @@ async function measureHttp(a: Args): Promise<{ requestsPerS: number; p50Ms: numb
     }
     const requests = MIX.map((m) => ({ method: 'GET' as const, path: `/v1/search?q=${encodeURIComponent(m.q)}${m.exchange ? `&exchange=${m.exchange}` : ''}${m.limit ? `&limit=${m.limit}` : ''}` }));
     const before = server.pid ? readProcSample(server.pid) : undefined;
-    const started = performance.now();
     const r = await autocannon({ url: server.httpBase, connections: a.connections, duration: a.duration, requests });
-    const seconds = (performance.now() - started) / 1000;
     const after = server.pid ? readProcSample(server.pid) : undefined;
     return {
       requestsPerS: r.requests.average,
@@ -144,7 +142,7 @@ async function measureHttp(a: Args): Promise<{ requestsPerS: number; p50Ms: numb
       p99Ms: r.latency.p99,
       non2xx: r.non2xx,
       errors: r.errors,
-      serverCpu: before && after ? (after.cpuS - before.cpuS) / seconds : Number.NaN,
+      serverCpu: before && after ? cpuCores(before, after) : Number.NaN,
       serverRssMb: after ? after.rssKb / 1024 : Number.NaN,
     };
   } finally {
@@ -174,9 +172,7 @@ async function main(): Promise<void> {
     ].join('\n'),
   );
   if (a.record) {
-    mkdirSync(RESULTS_DIR, { recursive: true });
-    const file = join(RESULTS_DIR, `${startedAt.replace(/[:.]/g, '-')}-search.json`);
-    writeFileSync(file, JSON.stringify(result, null, 2));
+    const file = await writeResultJson(RESULTS_DIR, 'search', startedAt, result);
     await appendDocsRow(
       BENCHMARKS_DOC,
       `| ${startedAt.slice(0, 16).replace('T', ' ')} | search | ${companies.length} | ${f(build.medianMs)} | ${f(build.bytes / 2 ** 20, 2)} | ${f(queries.p50Us, 2)} | ${f(queries.p99Us, 2)} | ${http ? f(http.requestsPerS, 0) : '—'} | ${http ? f(http.p50Ms) : '—'} | ${http ? f(http.p99Ms) : '—'} | ${http ? http.non2xx : '—'} |`,

@@ -9,10 +9,11 @@
  *
  * Prints a table and writes bench/results/<ISO time>-transport.json.
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
 import { availableParallelism, cpus } from 'node:os';
 import { MessageChannel, Worker, type MessagePort } from 'node:worker_threads';
 import { TickRing } from '../actors/tick-ring.js';
+import { RESULTS_DIR } from './load/paths.js';
+import { writeResultJson } from './load/results-docs.js';
 import { Control, type ConsumerReport, type ProducerReport, type Scenario, type Transport, type WorkerData } from './transport/protocol.js';
 
 const WINDOW = 16_384; // records in flight: ring capacity = postMessage credit window
@@ -170,25 +171,15 @@ console.log(table(rows));
 console.log(`\nlatency: producer stamp (before the hand-over, including any wait for space/credit) → consumer receipt; max-rate latency is queueing in a full window.`);
 console.log(`CPU: per-thread on-CPU time (${results[0]?.producer.cpuSource ?? '?'}) over the run, % of the run's wall time.`);
 
-const dir = new URL('./results/', new URL('../../bench/', import.meta.url));
-mkdirSync(dir, { recursive: true });
-const file = new URL(`${startedAt.toISOString().replace(/[:.]/g, '-')}-transport.json`, dir);
-writeFileSync(
-  file,
-  JSON.stringify(
-    {
-      startedAt: startedAt.toISOString(),
-      command: `npm run bench:transport${process.argv.length > 2 ? ` -- ${process.argv.slice(2).join(' ')}` : ''}`,
-      node: process.version,
-      arch: process.arch,
-      cpus: availableParallelism(),
-      cpuModel: cpus()[0]?.model,
-      window: WINDOW,
-      fixedRate: { recordsPerSecond: FIXED_RATE, intervalMs: INTERVAL_MS },
-      results,
-    },
-    null,
-    2,
-  ),
-);
-console.log(`\nwrote ${file.pathname}`);
+const file = await writeResultJson(RESULTS_DIR, 'transport', startedAt, {
+  startedAt: startedAt.toISOString(),
+  command: `npm run bench:transport${process.argv.length > 2 ? ` -- ${process.argv.slice(2).join(' ')}` : ''}`,
+  node: process.version,
+  arch: process.arch,
+  cpus: availableParallelism(),
+  cpuModel: cpus()[0]?.model,
+  window: WINDOW,
+  fixedRate: { recordsPerSecond: FIXED_RATE, intervalMs: INTERVAL_MS },
+  results,
+});
+console.log(`\nwrote ${file}`);

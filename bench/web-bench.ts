@@ -5,17 +5,16 @@
  * a watchlist of those SYMBOLS rows, measured
  * inside the page for WINDOW_S seconds: quotes received per second, render
  * batches (one per animation frame at most), frame intervals, long tasks and
- * layout shifts. Prints a table row and writes bench/results/web-<ts>.json.
+ * layout shifts. Prints a table row and writes bench/results/<ts>-web.json.
  *
  * Env: SYMBOLS (default 100), UPDATES (default 500 a second), WINDOW_S
  * (default 15), CHROMIUM_PATH.
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
-import { execSync } from 'node:child_process';
+import { loadavg } from 'node:os';
 import { injectTrades, startTestServer } from '../test/helpers/server.js';
 import { launchChromium } from '../test/helpers/browser.js';
-import { RESULTS_DIR } from './load/paths.js';
-import { join } from 'node:path';
+import { gitCommit, RESULTS_DIR } from './load/paths.js';
+import { writeResultJson } from './load/results-docs.js';
 
 // Page-side globals for the evaluate() callbacks (this file compiles for Node).
 declare const localStorage: { setItem(k: string, v: string): void };
@@ -39,13 +38,14 @@ interface PageStats {
 
 const server = await startTestServer({ FEED: 'none', UNIVERSE_SIZE: '200' });
 const browser = await launchChromium();
+let feeder: NodeJS.Timeout | undefined;
 try {
   const symbols = server.universe.companies.slice(0, SYMBOLS).map((c) => c.symbol);
   // Every 50 ms (one flush), UPDATES/20 symbols trade, round-robin, each a random step.
   const prices = new Map(symbols.map((s) => [s, 100]));
   const perTick = Math.max(1, Math.round(UPDATES / 20));
   let next = 0;
-  const feeder = setInterval(() => {
+  feeder = setInterval(() => {
     const batch: string[] = [];
     for (let i = 0; i < perTick; i++) batch.push(symbols[next++ % symbols.length]!);
     for (const s of batch) {
@@ -101,7 +101,7 @@ try {
   const pct = (p: number) => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? 0;
   const result = {
     date: new Date().toISOString(),
-    commit: execSync('git rev-parse --short HEAD').toString().trim(),
+    commit: await gitCommit(),
     rows: stats.rows,
     updatesPerS: UPDATES,
     windowS: WINDOW_S,
@@ -122,18 +122,16 @@ try {
     scriptMsPerS: perS('ScriptDuration'),
     styleMsPerS: perS('RecalcStyleDuration'),
     layoutMsPerS: perS('LayoutDuration'),
-    loadAverage: Number((await import('node:os')).loadavg()[0]!.toFixed(1)),
+    loadAverage: Number(loadavg()[0]!.toFixed(1)),
   };
   console.log(JSON.stringify(result, null, 2));
   console.log(
     `| ${result.date.slice(0, 16).replace('T', ' ')} | ${result.commit} | ${result.rows} | ${result.updatesPerS} | ${result.windowS} | ${result.quotesPerS} | ${result.batchesPerS} | ${result.symbolsPerBatch} | ${result.fps} | ${result.frameP50Ms} | ${result.frameP95Ms} | ${result.frameP99Ms} | ${result.frameMaxMs} | ${result.framesOver50Ms} | ${result.longTasks} (${result.longTaskMs} ms) | ${result.layoutShift} | ${result.taskMsPerS} | ${result.scriptMsPerS} | ${result.styleMsPerS} | ${result.layoutMsPerS} | ${result.loadAverage} |`,
   );
-  mkdirSync(RESULTS_DIR, { recursive: true });
-  const file = join(RESULTS_DIR, `${result.date.replace(/[:.]/g, '-')}-web.json`);
-  writeFileSync(file, JSON.stringify(result, null, 2));
+  const file = await writeResultJson(RESULTS_DIR, 'web', result.date, result);
   console.log(`results: ${file}`);
-  clearInterval(feeder);
 } finally {
+  clearInterval(feeder);
   await browser.close();
   await server.stop();
 }

@@ -48,6 +48,8 @@ export class ArgError extends Error {
 
 /** The process fd limit here is 20,000 and cannot be raised; keep headroom for epoll, pipes and stdio. */
 export const MAX_CONNS_PER_PROCESS = 18_000;
+/** Connections per native client process unless told otherwise (--conns-per-process, a scenario's processes). */
+export const DEFAULT_CONNS_PER_PROCESS = 5000;
 /** The ephemeral port range (32768–60999) holds 28,232 ports per source address and destination. */
 export const MAX_CONNS_PER_SOURCE = 28_000;
 
@@ -67,7 +69,7 @@ Server:
   --server-pid PID       with --url: sample that process's CPU and RSS
 Clients:
   --ramp N               connection attempts per second (default 2000)
-  --conns-per-process N  at most N connections per native client process (default 5000, max ${MAX_CONNS_PER_PROCESS})
+  --conns-per-process N  at most N connections per native client process (default ${DEFAULT_CONNS_PER_PROCESS}, max ${MAX_CONNS_PER_PROCESS})
   --processes N          client processes (default: connections / conns-per-process rounded up,
                          and at least one per core from 1,000 connections)
   --max-pending N        connection attempts in flight per process (default 256)
@@ -114,7 +116,7 @@ const DEFAULTS = {
   rate: 100_000,
   flushMs: 50,
   rampPerS: 2000,
-  connsPerProcess: 5000,
+  connsPerProcess: DEFAULT_CONNS_PER_PROCESS,
   maxPending: 256,
   connsPerSource: 20_000,
   connectTimeoutS: 10,

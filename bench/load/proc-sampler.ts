@@ -21,23 +21,54 @@ export interface ProcSample {
 /** One sample, or undefined when the process is gone. */
 export function readProcSample(pid: number): ProcSample | undefined {
   try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const { cpuS, threads } = parseStat(readFileSync(`/proc/${pid}/stat`, 'utf8'));
     const status = readFileSync(`/proc/${pid}/status`, 'utf8');
-    return { t: performance.now(), ...parseStat(stat), rssKb: parseRssKb(status) };
+    return { t: performance.now(), cpuS, threads, rssKb: parseRssKb(status) };
   } catch {
     return undefined;
   }
 }
 
-/** Fields of /proc/<pid>/stat after the command name (which may hold spaces and parentheses). */
-export function parseStat(stat: string): { cpuS: number; threads: number } {
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+/**
+ * The RSS baseline of a just-started process: after `settleMs`, waits for its
+ * RSS to settle (a start-up's transient memory, e.g. an embedded database's,
+ * is returned in the first seconds): within 1% over 1 s, at most `maxWaitMs`.
+ * Stops waiting when `died` rejects; undefined when the process is gone.
+ */
+export async function settledBaseline(pid: number, died: Promise<never>, settleMs: number, maxWaitMs = 20_000): Promise<ProcSample | undefined> {
+  await Promise.race([sleep(settleMs), died]);
+  let baseline = readProcSample(pid);
+  for (let waited = 0; baseline && waited < maxWaitMs; waited += 1000) {
+    await Promise.race([sleep(1000), died]);
+    const next = readProcSample(pid);
+    if (!next) break;
+    const settled = Math.abs(next.rssKb - baseline.rssKb) <= baseline.rssKb * 0.01;
+    baseline = next;
+    if (settled) break;
+  }
+  return baseline;
+}
+
+/**
+ * Fields of /proc/<pid>/stat (or /proc/<pid>/task/<tid>/stat) after the
+ * command name, which may hold spaces and parentheses: CPU time in seconds and
+ * in clock ticks (user, system), and the thread count.
+ */
+export function parseStat(stat: string): { cpuS: number; userTicks: number; sysTicks: number; threads: number } {
   const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
   // f[0] is field 3 (state), so field n is f[n - 3]: utime 14, stime 15, num_threads 20.
-  const utime = Number(f[11]);
-  const stime = Number(f[12]);
+  const userTicks = Number(f[11]);
+  const sysTicks = Number(f[12]);
   const threads = Number(f[17]);
-  if (!Number.isFinite(utime) || !Number.isFinite(stime)) throw new Error('unexpected /proc/<pid>/stat format');
-  return { cpuS: (utime + stime) / CLOCK_TICKS_PER_S, threads };
+  if (!Number.isFinite(userTicks) || !Number.isFinite(sysTicks)) throw new Error('unexpected /proc/<pid>/stat format');
+  return { cpuS: (userTicks + sysTicks) / CLOCK_TICKS_PER_S, userTicks, sysTicks, threads };
+}
+
+/** The command (or thread) name in /proc/<pid>/stat: between the first '(' and the last ')'. */
+export function commOf(stat: string): string {
+  return stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
 }
 
 export function parseRssKb(status: string): number {
@@ -62,9 +93,8 @@ export function readThreadTable(pid: number): ThreadTable | undefined {
   for (const tid of tids) {
     try {
       const stat = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8');
-      const name = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
-      const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      threads.set(Number(tid), { name, userTicks: Number(f[11]), sysTicks: Number(f[12]) });
+      const { userTicks, sysTicks } = parseStat(stat);
+      threads.set(Number(tid), { name: commOf(stat), userTicks, sysTicks });
     } catch {
       // the thread ended while we listed them
     }
@@ -171,7 +201,7 @@ export function readProcessTable(): ProcessTable {
     if (!Number.isInteger(pid)) continue;
     try {
       const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-      procs.set(pid, { comm: stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')')), cpuS: parseStat(stat).cpuS });
+      procs.set(pid, { comm: commOf(stat), cpuS: parseStat(stat).cpuS });
     } catch {
       // exited between readdir and read
     }

@@ -39,9 +39,10 @@ export interface WsBenchResult {
     /** quote + snapshot messages per second. */
     readonly deliveriesPerS: number;
     /**
-     * Nominal rate when every symbol is published on every flush (uws-bare);
-     * null otherwise. Below it with no gaps means the server published less
-     * (its flush timer slipped), not that the clients lost anything.
+     * Nominal rate when the server publishes every subscribed symbol on every
+     * flush (the reference peers); null otherwise (Bourse conflates). Below it
+     * with no gaps means the server published less (its flush timer slipped),
+     * not that the clients lost anything.
      */
     readonly expectedPerS: number | null;
     readonly framesPerS: number;
@@ -50,8 +51,7 @@ export interface WsBenchResult {
     readonly duplicates: number;
     readonly unknownSymbol: number;
   };
-  /** Tick-to-wire: client receive time − the frame's `ta`, ms. */
-  /** Tick-to-wire: read time − the frame's `ta` (Bourse: the earliest tick the frame conflates, so the conflation wait is in it). */
+  /** Tick-to-wire: read time − the frame's `ta` (Bourse: the earliest tick the frame conflates, so the conflation wait is in it), ms. */
   readonly latencyMs: Percentiles;
   readonly latencyHistogramUs: HistogramJson;
   /**
@@ -124,6 +124,13 @@ export interface RunMeasurements {
   readonly machineAtStop?: MachineCpuSample;
   readonly topOthers?: ReadonlyArray<{ readonly pid: number; readonly comm: string; readonly cores: number }>;
   readonly cpus: number;
+  /** The caller's nominal deliveries/s (see nominalPerS), or null when the server's rate is not known in advance. */
+  readonly expectedPerS: number | null;
+}
+
+/** Deliveries/s when every one of `subscriptions` gets a quote on every flush. */
+export function nominalPerS(subscriptions: number, flushMs: number): number {
+  return Math.round((subscriptions * 1000) / flushMs);
 }
 
 export function buildResult(m: RunMeasurements): WsBenchResult {
@@ -142,7 +149,6 @@ export function buildResult(m: RunMeasurements): WsBenchResult {
   const durationS = sum((c) => c.window.durationMs) / s.length / 1000;
   const per = (n: number): number => (durationS > 0 ? n / durationS : 0);
   const open = sum((c) => c.open);
-  const o = m.options;
 
   const clientCores = per(sum((c) => c.window.cpuMs) / 1000);
   const orchestratorCores = per(m.orchestratorCpuUs / 1e6);
@@ -158,7 +164,7 @@ export function buildResult(m: RunMeasurements): WsBenchResult {
     startedAt: m.startedAt.toISOString(),
     commit: m.commit,
     machine: { cpus: m.cpus, node: process.version, platform: `${process.platform}-${process.arch}` },
-    options: o,
+    options: m.options,
     server: {
       target: m.server.target,
       url: m.server.url,
@@ -182,7 +188,7 @@ export function buildResult(m: RunMeasurements): WsBenchResult {
       durationS: round(durationS, 3),
       messages,
       deliveriesPerS: Math.round(per((messages.quote ?? 0) + (messages.snapshot ?? 0))),
-      expectedPerS: m.server.target === 'uws-bare' ? Math.round((open * o.symbolsPerConn * 1000) / o.flushMs) : null,
+      expectedPerS: m.expectedPerS,
       framesPerS: Math.round(per(sum((c) => c.window.frames))),
       mbPerS: round(per(sum((c) => c.window.bytes)) / 1e6, 2),
       gaps: sum((c) => c.window.gaps),

@@ -4,9 +4,10 @@ import { dirname, join } from 'node:path';
 import type { WsBenchResult } from './report.js';
 
 /**
- * Where runs are recorded: the full JSON in bench/results/, and one table row
- * in the "WebSocket fan-out" section of docs/benchmarks.md. Other sections of
- * that file belong to other benches; this module only ever edits its own.
+ * Where runs are recorded: the full JSON in bench/results/ (writeResultJson,
+ * used by every bench), and table rows in docs/benchmarks.md: `bench:ws` rows
+ * in the "WebSocket fan-out" section, other benches' in the DocsSection they
+ * pass. Each call edits only its own section.
  */
 
 export const SECTION_HEADING = '## WebSocket fan-out (`npm run bench:ws`)';
@@ -129,10 +130,23 @@ export async function appendDocsRow(docPath: string, row: string, section: DocsS
   await writeFile(docPath, insertRow(doc, row, section));
 }
 
-/** Writes the result as <dir>/<ISO timestamp>-ws.json; returns the path. */
-export async function writeResultJson(dir: string, r: WsBenchResult): Promise<string> {
+/** `<ISO timestamp>-<name>`, with ':' and '.' as '-': a result file's name without extension (so results sort by time). */
+export function resultStem(startedAt: Date | string, name: string): string {
+  return `${fileStamp(startedAt)}-${name}`;
+}
+
+function fileStamp(startedAt: Date | string): string {
+  return (typeof startedAt === 'string' ? startedAt : startedAt.toISOString()).replace(/[:.]/g, '-');
+}
+
+/**
+ * Writes a bench's result as pretty JSON to <dir>/<timestamp>-<name>.json
+ * (creating dir); returns the path. `nameFirst` writes <name>-<timestamp>.json
+ * instead, for a bench whose files the docs already name that way.
+ */
+export async function writeResultJson(dir: string, name: string, startedAt: Date | string, result: unknown, opts: { readonly nameFirst?: boolean } = {}): Promise<string> {
   await mkdir(dir, { recursive: true });
-  const file = join(dir, `${r.startedAt.replace(/[:.]/g, '-')}-ws.json`);
-  await writeFile(file, `${JSON.stringify(r, null, 2)}\n`);
+  const file = join(dir, `${opts.nameFirst ? `${name}-${fileStamp(startedAt)}` : resultStem(startedAt, name)}.json`);
+  await writeFile(file, `${JSON.stringify(result, null, 2)}\n`);
   return file;
 }

@@ -5,8 +5,8 @@ import type { WsBenchOptions } from './args.js';
 import { ClientFleet, type ClientProgress } from './client-fleet.js';
 import { ensureNativeClient } from './native-build.js';
 import { BENCHMARKS_DOC, RESULTS_DIR, gitCommit } from './paths.js';
-import { ProcSampler, readMachineCpu, readProcessTable, topConsumers, type ProcSample } from './proc-sampler.js';
-import { buildResult, type WsBenchResult } from './report.js';
+import { ProcSampler, readMachineCpu, readProcessTable, settledBaseline, topConsumers, type ProcSample } from './proc-sampler.js';
+import { buildResult, nominalPerS, type WsBenchResult } from './report.js';
 import { appendDocsRow, docsRow, writeResultJson } from './results-docs.js';
 import { attachServer, fetchSymbols, spawnServer, waitReady, type ServerUnderTest } from './server-process.js';
 
@@ -66,8 +66,7 @@ export async function runWsBench(o: WsBenchOptions, hooks: RunHooks = {}): Promi
     if (server.pid) sampler = new ProcSampler(server.pid);
     // A just-started server is still growing (JIT, pools, caches): let it settle
     // so the RSS baseline, and so the per-connection figure, holds less of that.
-    await Promise.race([sleep(server.spawned ? SETTLE_MS : 500), server.died]);
-    const baseline = sampler?.sample();
+    const baseline = server.pid ? await settledBaseline(server.pid, server.died, server.spawned ? SETTLE_MS : 500) : undefined;
 
     const host = server.streamUrl.hostname;
     const loopback = host === 'localhost' || host.startsWith('127.');
@@ -129,10 +128,12 @@ export async function runWsBench(o: WsBenchOptions, hooks: RunHooks = {}): Promi
         machineAtStop,
         topOthers: topConsumers(tableAtMark, tableAtStop, new Set([process.pid, ...(server.pid ? [server.pid] : []), ...fleet.pids])),
         cpus: availableParallelism(),
+        // uws-bare publishes every symbol on every flush to every connection still open.
+        expectedPerS: o.target === 'uws-bare' ? nominalPerS(summaries.reduce((a, c) => a + c.open, 0) * o.symbolsPerConn, o.flushMs) : null,
       });
       let resultFile: string | undefined;
       if (o.record) {
-        resultFile = await writeResultJson(hooks.resultsDir ?? RESULTS_DIR, result);
+        resultFile = await writeResultJson(hooks.resultsDir ?? RESULTS_DIR, 'ws', result.startedAt, result);
         await appendDocsRow(hooks.docPath ?? BENCHMARKS_DOC, docsRow(result));
       }
       return { result, resultFile };

@@ -5,8 +5,16 @@
  *
  * Each flush moves every symbol's price one random step and bumps its seq;
  * a peer then sends one quote per symbol to that symbol's subscribers.
+ *
+ * Also what the peers share around it: their environment (peerSettings), the
+ * HTTP routes the bench reads, the "listening" line it waits for, and when to
+ * start publishing.
  */
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
+
+/** The WebSocket sub-protocol of Bourse's stream, which the peers speak too. */
+export const SUBPROTOCOL = 'bourse.v1.json';
 
 /** Synthetic four-letter tickers: AAAA, AAAB, ... (valid Bourse symbols). */
 export function ticker(i: number): string {
@@ -71,6 +79,7 @@ export function snapshotMessage(s: SymbolState): Record<string, unknown> {
   return { type: 'snapshot', symbol: s.symbol, seq: s.seq, ts: now(), name: `${s.symbol} Inc.`, exchange: 'PEER', bar: null, ...quoteFields(s) };
 }
 
+/** An integer environment variable; out of range or not an integer, the peer exits with code 2 naming it. */
 export function envInt(peer: string, name: string, fallback: number, min: number, max: number): number {
   const raw = process.env[name];
   if (raw === undefined || raw === '') return fallback;
@@ -80,6 +89,54 @@ export function envInt(peer: string, name: string, fallback: number, min: number
     process.exit(2);
   }
   return v;
+}
+
+/** What every peer reads from its environment at start-up, and the market it then publishes. */
+export interface PeerSettings {
+  readonly host: string;
+  /** 0 = any free port. */
+  readonly port: number;
+  readonly flushMs: number;
+  readonly states: Map<string, SymbolState>;
+  /** The GET /v1/symbols response body. */
+  readonly symbolsBody: string;
+}
+
+/** HOST, PORT, FLUSH_MS and UNIVERSE_SIZE (a bad value exits naming `peer`), and a market of that many symbols. */
+export function peerSettings(peer: string): PeerSettings {
+  const port = envInt(peer, 'PORT', 0, 0, 65535);
+  const flushMs = envInt(peer, 'FLUSH_MS', 50, 1, 60_000);
+  const states = createMarket(envInt(peer, 'UNIVERSE_SIZE', 500, 1, 100_000));
+  return { host: process.env.HOST || '127.0.0.1', port, flushMs, states, symbolsBody: JSON.stringify({ symbols: [...states.keys()] }) };
+}
+
+/**
+ * The node:http routes of the `ws` and Socket.IO peers: GET /readyz, /healthz,
+ * /v1/symbols and /metrics (event-loop delay); anything else is a 404, except
+ * paths under `passThrough`, which a library attached to the same server
+ * answers (Socket.IO's /socket.io/).
+ */
+export function peerRequestHandler(symbolsBody: string, passThrough?: string): (req: IncomingMessage, res: ServerResponse) => void {
+  const metrics = eventLoopMetrics();
+  return (req, res) => {
+    if (req.url === '/readyz' || req.url === '/healthz') res.end('ok\n');
+    else if (req.url === '/v1/symbols') res.setHeader('content-type', 'application/json').end(symbolsBody);
+    else if (req.url === '/metrics') res.setHeader('content-type', 'text/plain; version=0.0.4').end(metrics());
+    else if (passThrough === undefined || !req.url?.startsWith(passThrough)) res.writeHead(404).end('not found\n');
+  };
+}
+
+/** The line the bench waits for on a peer's stdout: `{"event":"listening","port":N}`. */
+export function announceListening(port: number): void {
+  process.stdout.write(`${JSON.stringify({ event: 'listening', port })}\n`);
+}
+
+/** Listens on host:port and announces the port it got. */
+export function listenAndAnnounce(server: Server, host: string, port: number): void {
+  server.listen(port, host, () => {
+    const addr = server.address();
+    announceListening(typeof addr === 'object' && addr ? addr.port : port);
+  });
 }
 
 /**

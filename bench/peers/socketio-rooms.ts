@@ -14,21 +14,11 @@
  */
 import { createServer } from 'node:http';
 import { Server } from 'socket.io';
-import { createMarket, envInt, eventLoopMetrics, now, publishWhenConnected, quoteMessage, snapshotMessage, step } from './market.js';
+import { listenAndAnnounce, now, peerRequestHandler, peerSettings, publishWhenConnected, quoteMessage, snapshotMessage, step } from './market.js';
 
-const host = process.env.HOST || '127.0.0.1';
-const port = envInt('socketio-rooms', 'PORT', 0, 0, 65535);
-const flushMs = envInt('socketio-rooms', 'FLUSH_MS', 50, 1, 60_000);
-const states = createMarket(envInt('socketio-rooms', 'UNIVERSE_SIZE', 500, 1, 100_000));
-const symbolsBody = JSON.stringify({ symbols: [...states.keys()] });
-const metrics = eventLoopMetrics();
-
-const http = createServer((req, res) => {
-  if (req.url === '/readyz' || req.url === '/healthz') res.end('ok\n');
-  else if (req.url === '/v1/symbols') res.setHeader('content-type', 'application/json').end(symbolsBody);
-  else if (req.url === '/metrics') res.setHeader('content-type', 'text/plain; version=0.0.4').end(metrics());
-  else if (!req.url?.startsWith('/socket.io/')) res.writeHead(404).end('not found\n');
-});
+const { host, port, flushMs, states, symbolsBody } = peerSettings('socketio-rooms');
+// Socket.IO answers its own paths on the same server: they must not get the 404.
+const http = createServer(peerRequestHandler(symbolsBody, '/socket.io/'));
 
 const io = new Server(http, { transports: ['websocket'], serveClient: false, perMessageDeflate: false, maxHttpBufferSize: 64 * 1024 });
 
@@ -60,10 +50,7 @@ function flush(): void {
 }
 
 const stopPublishing = publishWhenConnected('socketio-rooms', () => io.engine.clientsCount, flush, flushMs);
-http.listen(port, host, () => {
-  const addr = http.address();
-  process.stdout.write(`${JSON.stringify({ event: 'listening', port: typeof addr === 'object' && addr ? addr.port : port })}\n`);
-});
+listenAndAnnounce(http, host, port);
 
 function shutdown(): void {
   stopPublishing();

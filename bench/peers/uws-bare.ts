@@ -18,65 +18,11 @@
  * SIGINT close every socket with 4000 (server shutting down) and exit.
  */
 import uWS from 'uWebSockets.js';
-import { eventLoopMetrics, publishWhenConnected } from './market.js';
+import { announceListening, eventLoopMetrics, now, peerSettings, publishWhenConnected, snapshotMessage, step, SUBPROTOCOL, type SymbolState } from './market.js';
 
-const SUBPROTOCOL = 'bourse.v1.json';
 const MAX_BACKPRESSURE = 512 * 1024; // past this uWS skips a subscriber's frames: the client sees seq gaps
 
-function envInt(name: string, fallback: number, min: number, max: number): number {
-  const raw = process.env[name];
-  if (raw === undefined || raw === '') return fallback;
-  const v = Number(raw);
-  if (!Number.isInteger(v) || v < min || v > max) {
-    process.stderr.write(`uws-bare: ${name} must be an integer from ${min} to ${max}, got ${JSON.stringify(raw)}\n`);
-    process.exit(2);
-  }
-  return v;
-}
-
-const host = process.env.HOST || '127.0.0.1';
-const port = envInt('PORT', 0, 0, 65535);
-const flushMs = envInt('FLUSH_MS', 50, 1, 60_000);
-const universeSize = envInt('UNIVERSE_SIZE', 500, 1, 100_000);
-
-/** Synthetic four-letter tickers: AAAA, AAAB, ... (valid Bourse symbols). */
-function ticker(i: number): string {
-  let s = '';
-  for (let k = 0; k < 4; k++, i = Math.floor(i / 26)) s = String.fromCharCode(65 + (i % 26)) + s;
-  return s;
-}
-
-interface SymbolState {
-  readonly symbol: string;
-  seq: number;
-  last: number;
-  open: number;
-  high: number;
-  low: number;
-  volume: number;
-}
-
-const symbols = Array.from({ length: universeSize }, (_, i) => ticker(i));
-const states = new Map<string, SymbolState>();
-for (const symbol of symbols) {
-  const p = 20 + Math.random() * 480;
-  states.set(symbol, { symbol, seq: 0, last: p, open: p, high: p, low: p, volume: 0 });
-}
-const symbolsBody = JSON.stringify({ symbols });
-
-const now = (): number => performance.timeOrigin + performance.now();
-const r4 = (x: number): number => Math.round(x * 1e4) / 1e4;
-
-/** The same fields as a Bourse quote (core/protocol/messages.ts), so frames are the same size. */
-function quoteFields(s: SymbolState, size: number): Record<string, number | null> {
-  const spread = r4(s.last * 0.0002);
-  return {
-    last: r4(s.last), lastSize: size, bid: r4(s.last - spread), ask: r4(s.last + spread), bidSize: 100, askSize: 200,
-    open: r4(s.open), high: r4(s.high), low: r4(s.low), prevClose: r4(s.open), change: r4(s.last - s.open),
-    changePct: r4(((s.last - s.open) / s.open) * 100), volume: s.volume, vwap: r4((s.high + s.low + s.last) / 3),
-    sma: r4(s.last), ema: r4(s.last), volatility: 0.2,
-  };
-}
+const { host, port, flushMs, states, symbolsBody } = peerSettings('uws-bare');
 
 /** "0000".."9999": four decimals by table lookup (see price()). */
 const FRACTIONS = Array.from({ length: 10_000 }, (_, i) => String(i).padStart(4, '0'));
@@ -91,13 +37,16 @@ function price(x: number): string {
   return `${x < 0 ? '-' : ''}${Math.floor(t / 1e4)}.${FRACTIONS[t % 1e4]}`;
 }
 
-/** A quote frame with the fields of quoteFields, in order; ta is preformatted once per flush. */
-function quoteFrame(s: SymbolState, size: number, ta: string): string {
+/**
+ * A quote frame with the fields of market.ts quoteFields, in order, formatted
+ * by hand (see price()); ta is preformatted once per flush.
+ */
+function quoteFrame(s: SymbolState, ta: string): string {
   const l = price(s.last);
   const spread = s.last * 0.0002;
   const o = price(s.open);
   return (
-    `{"type":"quote","symbol":"${s.symbol}","seq":${s.seq},"ts":${ta},"ta":${ta},"last":${l},"lastSize":${size},` +
+    `{"type":"quote","symbol":"${s.symbol}","seq":${s.seq},"ts":${ta},"ta":${ta},"last":${l},"lastSize":${s.size},` +
     `"bid":${price(s.last - spread)},"ask":${price(s.last + spread)},"bidSize":100,"askSize":200,"open":${o},` +
     `"high":${price(s.high)},"low":${price(s.low)},"prevClose":${o},"change":${price(s.last - s.open)},` +
     `"changePct":${price(((s.last - s.open) / s.open) * 100)},"volume":${s.volume},` +
@@ -129,7 +78,6 @@ function onClientMessage(ws: uWS.WebSocket<unknown>, data: ArrayBuffer, isBinary
     send(ws, { type: 'error', code: 'unknown_op', message: 'uws-bare speaks subscribe and ping only' });
     return;
   }
-  const ts = now();
   for (const sym of m.symbols) {
     const s = typeof sym === 'string' ? states.get(sym.toUpperCase()) : undefined;
     if (!s) {
@@ -137,7 +85,7 @@ function onClientMessage(ws: uWS.WebSocket<unknown>, data: ArrayBuffer, isBinary
       continue;
     }
     ws.subscribe(s.symbol);
-    send(ws, { type: 'snapshot', symbol: s.symbol, seq: s.seq, ts, name: `${s.symbol} Inc.`, exchange: 'BARE', bar: null, ...quoteFields(s, 0) });
+    send(ws, snapshotMessage(s));
   }
 }
 
@@ -171,13 +119,8 @@ app.any('/*', (res) => void res.writeStatus('404 Not Found').end('not found\n'))
 function flush(): void {
   const ta = String(now());
   for (const s of states.values()) {
-    s.last = Math.max(0.01, s.last * (1 + (Math.random() - 0.5) * 0.002));
-    s.high = Math.max(s.high, s.last);
-    s.low = Math.min(s.low, s.last);
-    const size = 1 + Math.floor(Math.random() * 500);
-    s.volume += size;
-    s.seq += 1;
-    app.publish(s.symbol, quoteFrame(s, size, ta), false, false);
+    step(s);
+    app.publish(s.symbol, quoteFrame(s, ta), false, false);
   }
 }
 
@@ -191,7 +134,7 @@ app.listen(host, port, (sock) => {
   }
   listenSocket = sock;
   stopPublishing = publishWhenConnected('uws-bare', () => sockets.size, flush, flushMs);
-  process.stdout.write(`${JSON.stringify({ event: 'listening', port: uWS.us_socket_local_port(sock as unknown as uWS.us_socket) })}\n`);
+  announceListening(uWS.us_socket_local_port(sock as unknown as uWS.us_socket));
 });
 
 function shutdown(): void {

@@ -13,25 +13,14 @@
  */
 import { createServer } from 'node:http';
 import { WebSocketServer, type WebSocket } from 'ws';
-import { createMarket, envInt, eventLoopMetrics, now, publishWhenConnected, quoteMessage, snapshotMessage, step } from './market.js';
+import { listenAndAnnounce, now, peerRequestHandler, peerSettings, publishWhenConnected, quoteMessage, snapshotMessage, step, SUBPROTOCOL } from './market.js';
 
-const SUBPROTOCOL = 'bourse.v1.json';
-const host = process.env.HOST || '127.0.0.1';
-const port = envInt('ws-topics', 'PORT', 0, 0, 65535);
-const flushMs = envInt('ws-topics', 'FLUSH_MS', 50, 1, 60_000);
-const states = createMarket(envInt('ws-topics', 'UNIVERSE_SIZE', 500, 1, 100_000));
-const symbolsBody = JSON.stringify({ symbols: [...states.keys()] });
-const metrics = eventLoopMetrics();
+const { host, port, flushMs, states, symbolsBody } = peerSettings('ws-topics');
 
 const topics = new Map<string, Set<WebSocket>>();
 const subscriptions = new WeakMap<WebSocket, string[]>();
 
-const http = createServer((req, res) => {
-  if (req.url === '/readyz' || req.url === '/healthz') res.end('ok\n');
-  else if (req.url === '/v1/symbols') res.setHeader('content-type', 'application/json').end(symbolsBody);
-  else if (req.url === '/metrics') res.setHeader('content-type', 'text/plain; version=0.0.4').end(metrics());
-  else res.writeHead(404).end('not found\n');
-});
+const http = createServer(peerRequestHandler(symbolsBody));
 
 const wss = new WebSocketServer({
   server: http,
@@ -88,10 +77,7 @@ function flush(): void {
 }
 
 const stopPublishing = publishWhenConnected('ws-topics', () => wss.clients.size, flush, flushMs);
-http.listen(port, host, () => {
-  const addr = http.address();
-  process.stdout.write(`${JSON.stringify({ event: 'listening', port: typeof addr === 'object' && addr ? addr.port : port })}\n`);
-});
+listenAndAnnounce(http, host, port);
 
 function shutdown(): void {
   stopPublishing();

@@ -1,6 +1,6 @@
-import { mkdir, writeFile } from 'node:fs/promises';
+import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { appendDocsRow, type DocsSection } from '../load/results-docs.js';
+import { appendDocsRow, resultStem, writeResultJson, type DocsSection } from '../load/results-docs.js';
 import { renderHtml } from './html-report.js';
 import type { ThreadCpu } from '../load/proc-sampler.js';
 import type { ScenarioReport, ScenarioRun } from './result.js';
@@ -14,7 +14,7 @@ import type { ScenarioReport, ScenarioRun } from './result.js';
 export const SUITE_HEADING = '## Scenario suite (`npm run bench`)';
 
 const TABLE_HEADER = [
-  '| Date (UTC) | Commit | Scenario | Target | Load: conns × syms (universe) · ticks/s · flush | Open / failed | Delivered msg/s | p50 ms | p99 ms | p99.9 ms | max ms | Gaps | Closes | Server CPU | RSS KB/conn | ELD p99 ms | Generator | Other CPU | Extra |',
+  '| Date (UTC) | Commit | Scenario | Target | Load: conns × syms (universe) · ticks/s · flush | Open / failed | Delivered msg/s | p50 ms | p99 ms | p99.9 ms | max ms | Gaps | Closes | Server CPU (% of a core) | RSS KB/conn | ELD p99 ms | Generator (% of machine) | Other CPU | Extra |',
   '|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|',
 ];
 
@@ -69,10 +69,14 @@ export function extraCell(run: ScenarioRun): string {
   return parts.join('; ').replace(/\|/g, '/');
 }
 
-/** Connections × symbols (universe), then the feed: ticks/s for Bourse (the peers step every symbol each flush) and the flush. */
+/**
+ * Connections × symbols (universe), then the feed: ticks/s for Bourse (also
+ * with idle connections: the simulator runs all the same; the peers step every
+ * symbol each flush) and the flush.
+ */
 export function loadCell(s: ScenarioReport['scenario'], target: string): string {
   const feed = s.replay ? `replay ${s.replay.symbol} ×${s.replay.speed}` : `${s.tickRate >= 1000 ? `${s.tickRate / 1000}k` : s.tickRate} t/s`;
-  const rate = target === 'bourse' ? ` · ${s.symbolsPerConn === 0 ? 'idle' : feed}` : '';
+  const rate = target === 'bourse' ? ` · ${feed}` : '';
   return `${s.connections} × ${s.symbolsPerConn} (${s.universe})${rate} · ${s.flushMs} ms`;
 }
 
@@ -111,11 +115,6 @@ export function failedDocsRow(r: ScenarioReport, f: { readonly target: string; r
   return `| ${cells.join(' | ')} |${' — |'.repeat(13)}`;
 }
 
-/** `<timestamp>-<scenario>`: the report's file name without extension (profiles add `-<target>-<thread>`). */
-export function reportStem(startedAt: string, scenario: string): string {
-  return `${startedAt.replace(/[:.]/g, '-')}-${scenario}`;
-}
-
 export interface RecordPaths {
   readonly json: string;
   readonly html: string;
@@ -123,11 +122,10 @@ export interface RecordPaths {
 
 /** Writes the JSON and the HTML; appends the docs rows unless docPath is undefined. */
 export async function recordReport(r: ScenarioReport, resultsDir: string, docPath: string | undefined): Promise<RecordPaths> {
-  await mkdir(resultsDir, { recursive: true });
-  const base = join(resultsDir, reportStem(r.startedAt, r.scenario.name));
-  await writeFile(`${base}.json`, `${JSON.stringify(r, null, 2)}\n`);
-  await writeFile(`${base}.html`, renderHtml(r));
+  const json = await writeResultJson(resultsDir, r.scenario.name, r.startedAt, r);
+  const html = join(resultsDir, `${resultStem(r.startedAt, r.scenario.name)}.html`);
+  await writeFile(html, renderHtml(r));
   if (docPath) for (const run of r.runs) await appendDocsRow(docPath, suiteDocsRow(r, run), SUITE_SECTION);
   if (docPath) for (const f of r.failed ?? []) await appendDocsRow(docPath, failedDocsRow(r, f), SUITE_SECTION);
-  return { json: `${base}.json`, html: `${base}.html` };
+  return { json, html };
 }

@@ -3,11 +3,11 @@ import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { WsBenchOptions } from '../load/args.js';
-import { defaultProcesses, MAX_CONNS_PER_PROCESS } from '../load/args.js';
+import { DEFAULT_CONNS_PER_PROCESS, defaultProcesses } from '../load/args.js';
 import { ClientFleet, type ClientSummary } from '../load/client-fleet.js';
 import { LogLinearHistogram } from '../load/histogram.js';
-import { cpuCores, readMachineCpu, readProcSample, readProcessTable, readThreadTable, threadCpu, topConsumers, type ProcSample, type ThreadCpu } from '../load/proc-sampler.js';
-import { buildResult, GENERATOR_SATURATED_CORES, OTHER_LOAD_WARNING_CORES, percentilesMs } from '../load/report.js';
+import { cpuCores, readMachineCpu, readProcSample, readProcessTable, readThreadTable, settledBaseline, threadCpu, topConsumers, type ProcSample, type ThreadCpu } from '../load/proc-sampler.js';
+import { buildResult, GENERATOR_SATURATED_CORES, nominalPerS, OTHER_LOAD_WARNING_CORES, percentilesMs } from '../load/report.js';
 import { fetchSymbols, spawnServer, waitReady, type ServerUnderTest } from '../load/server-process.js';
 import { expandPath, runHttp, type HttpRun } from './http-bench.js';
 import type { ProfileRecord, ScenarioRun } from './result.js';
@@ -43,7 +43,7 @@ const SETTLE_MS = 3000;
 const BURST_LEAD_MS = 10_000;
 
 export function processesFor(s: Scenario, cores = availableParallelism()): number {
-  return s.processes ?? defaultProcesses(s.connections, Math.min(MAX_CONNS_PER_PROCESS, 5000), cores);
+  return s.processes ?? defaultProcesses(s.connections, DEFAULT_CONNS_PER_PROCESS, cores);
 }
 
 /** The options record buildResult() and the older bench:ws docs expect, filled from the scenario. */
@@ -77,7 +77,8 @@ export function totalSubscriptions(s: Scenario): number {
 
 function serverEnv(s: Scenario, target: Target, burstAtMs: number | undefined, dataDir: string): Record<string, string> {
   // A one-thread peer publishing to thousands of clients cannot also finish their handshakes
-  // (a ws flush to 5,000 takes seconds): peers publish once every client is connected.
+  // (a ws flush to 5,000 takes seconds): peers publish once every client is connected, or after
+  // PUBLISH_HOLD_MAX_S (default 120 s) whatever the count (bench/peers/market.ts).
   // Bourse streams from its start, through the connect phase.
   if (target !== 'bourse') return { PUBLISH_AFTER_CONNECTIONS: String(s.connections) };
   // A fresh DATA_DIR (PGlite) per run: no state carried over from earlier runs; a restart inside the run keeps it.
@@ -148,18 +149,7 @@ export async function runScenario(s: Scenario, target: Target, ctx: RunContext):
     const symbolsFile = join(tmp, 'symbols.txt');
     await writeFile(symbolsFile, `${symbols.join('\n')}\n`);
 
-    await Promise.race([sleep(SETTLE_MS), server.died]);
-    // The baseline waits for the server's RSS to settle (a start-up's transient memory, e.g.
-    // the embedded database's, is returned in the first seconds): within 1% over 1 s, at most 20 s.
-    let baseline = readProcSample(server.pid!);
-    for (let waited = 0; baseline && waited < 20_000; waited += 1000) {
-      await Promise.race([sleep(1000), server.died]);
-      const next = readProcSample(server.pid!);
-      if (!next) break;
-      const settled = Math.abs(next.rssKb - baseline.rssKb) <= baseline.rssKb * 0.01;
-      baseline = next;
-      if (settled) break;
-    }
+    const baseline = await settledBaseline(server.pid!, server.died, SETTLE_MS);
 
     // Per-second timeline: server samples from /proc, event-loop delay from /metrics.
     const timeline = new Timeline();
@@ -210,11 +200,15 @@ export async function runScenario(s: Scenario, target: Target, ctx: RunContext):
 
     timeline.phase = 'warmup';
     await Promise.race([sleep(s.warmupS * 1000), server.died]);
+    let burstInsideWindow = true;
     if (burstAtMs !== undefined && s.burst) {
       const windowAt = burstAtMs - s.burst.afterS * 1000;
       const wait = windowAt - Date.now();
       if (wait > 0) await Promise.race([sleep(wait), server.died]);
-      else notes.push(`the burst began ${(-wait / 1000).toFixed(1)} s before the window would have (slow connect); phases show it`);
+      else {
+        burstInsideWindow = false;
+        notes.push(`the burst began ${(-wait / 1000).toFixed(1)} s before the window would have (slow connect); phases show it`);
+      }
     }
 
     await fleet.mark();
@@ -249,7 +243,7 @@ export async function runScenario(s: Scenario, target: Target, ctx: RunContext):
       timeline.phase = phaseOf();
       const relabel = setInterval(() => (timeline.phase = phaseOf()), 100);
       await Promise.race([sleep(s.durationS * 1000), server.died]).finally(() => clearInterval(relabel));
-      burst = { multiplier: b.multiplier, startedAt: new Date(burstAtMs).toISOString(), durationS: b.durationS, insideWindow: !notes.some((n) => n.includes('burst')) };
+      burst = { multiplier: b.multiplier, startedAt: new Date(burstAtMs).toISOString(), durationS: b.durationS, insideWindow: burstInsideWindow };
     } else if (s.churn) {
       const c = s.churn;
       timeline.phase = 'churn';
@@ -329,6 +323,7 @@ export async function runScenario(s: Scenario, target: Target, ctx: RunContext):
       machineAtStop,
       topOthers: topConsumers(tableAtMark, tableAtStop, new Set([process.pid, ...(server.pid ? [server.pid] : []), ...fleet.pids])),
       cpus: availableParallelism(),
+      expectedPerS: spec.publishesEveryFlush ? nominalPerS(totalSubscriptions(s), s.flushMs) : null,
     });
     if (s.churn?.restart) notes.push('server CPU is not reported for the window: the server was restarted inside it');
     const other = ws.machineLoad.otherCores;
@@ -355,14 +350,12 @@ export async function runScenario(s: Scenario, target: Target, ctx: RunContext):
       }
     }
 
-    const spec2 = TARGET_SPECS[target];
-    const expectedPerS = spec2.publishesEveryFlush ? Math.round((totalSubscriptions(s) * 1000) / s.flushMs) : null;
     if (eldAbsent && eld.length === 0) notes.push('the server exposes no /metrics: no event-loop delay');
     return {
       target,
       description: spec.description,
       ws,
-      expectedPerS,
+      expectedPerS: ws.window.expectedPerS,
       timeline: timeline.points,
       phases: timeline.phases(),
       eventLoop: eld.length ? { p99MaxMs: Math.max(...eld), p99MeanMs: Math.round((eld.reduce((a, b) => a + b, 0) / eld.length) * 1000) / 1000 } : null,

@@ -2,6 +2,7 @@ import { readFile, readdir } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { Type, type Static } from '@sinclair/typebox';
 import { Value } from '@sinclair/typebox/value';
+import { MAX_CONNS_PER_PROCESS } from '../load/args.js';
 
 /**
  * A benchmark scenario: a small declarative JSON file in bench/scenarios/.
@@ -94,9 +95,6 @@ export class ScenarioError extends Error {
   override readonly name = 'ScenarioError';
   readonly code = 'bench_scenario_invalid';
 }
-
-/** The process fd limit here is 20,000; keep headroom for epoll, pipes and stdio. */
-export const MAX_CONNS_PER_PROCESS = 18_000;
 
 /** Validates an already-parsed object; `source` names it in errors. */
 export function validateScenario(raw: unknown, source: string): Scenario {

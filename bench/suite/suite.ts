@@ -1,9 +1,9 @@
 import { availableParallelism } from 'node:os';
 import { ensureNativeClient } from '../load/native-build.js';
 import { gitCommit } from '../load/paths.js';
+import { resultStem } from '../load/results-docs.js';
 import { peerRatios, REFERENCES, type ScenarioReport, type ScenarioRun } from './result.js';
 import type { ProfileRequest } from './profiles.js';
-import { reportStem } from './record.js';
 import { runScenario } from './run-scenario.js';
 import type { Scenario, Target } from './scenario.js';
 
@@ -20,7 +20,8 @@ export async function runSuite(
   },
 ): Promise<ScenarioReport> {
   const startedAt = new Date().toISOString();
-  const profile = o.profile ? { ...o.profile, prefix: reportStem(startedAt, scenario.name) } : undefined;
+  // Profiles are named after the report: `<timestamp>-<scenario>-<target>-<thread>`.
+  const profile = o.profile ? { ...o.profile, prefix: resultStem(startedAt, scenario.name) } : undefined;
   const binary = await ensureNativeClient(o.log);
   const commit = await gitCommit();
   const runs: ScenarioRun[] = [];

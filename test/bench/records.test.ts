@@ -40,7 +40,7 @@ describe('docs/benchmarks.md rows', () => {
 describe('/proc parsing', () => {
   it('reads CPU and threads from /proc/<pid>/stat even with odd command names', () => {
     const stat = '4242 (node (MainThread) x) S 1 4242 4242 0 -1 4194560 100 0 0 0 250 50 0 0 20 0 11 0 123 456 789';
-    assert.deepEqual(parseStat(stat), { cpuS: 3, threads: 11 });
+    assert.deepEqual(parseStat(stat), { cpuS: 3, userTicks: 250, sysTicks: 50, threads: 11 });
   });
 
   it('reads VmRSS from /proc/<pid>/status', () => {
@@ -95,7 +95,7 @@ describe('docs row load cell', () => {
     assert.equal(loadCell(base, 'bourse'), '100 × 5 (50) · 100k t/s · 50 ms');
     assert.equal(loadCell({ ...base, tickRate: 500 }, 'bourse'), '100 × 5 (50) · 500 t/s · 50 ms');
     assert.equal(loadCell(base, 'ws'), '100 × 5 (50) · 50 ms');
-    assert.equal(loadCell({ ...base, symbolsPerConn: 0 }, 'bourse'), '100 × 0 (50) · idle · 50 ms');
+    assert.equal(loadCell({ ...base, symbolsPerConn: 0 }, 'bourse'), '100 × 0 (50) · 100k t/s · 50 ms', 'idle connections: the feed still runs');
     assert.equal(loadCell({ ...base, replay: { file: 'f.csv', symbol: 'SPY', speed: 1200 } }, 'bourse'), '100 × 5 (50) · replay SPY ×1200 · 50 ms');
   });
 });

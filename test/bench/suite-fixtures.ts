@@ -49,13 +49,14 @@ export function fixtureRun(target: Target, deliveredPerS: number, latencyMs: num
     serverAtStop: { t: 11_000, cpuS: 6, rssKb: 100_000 + rssPerConnKb * 1000, threads: 1 },
     orchestratorCpuUs: 10_000,
     cpus: 2,
+    expectedPerS: target === 'bourse' ? null : 200_000,
   });
   const timeline: TimelinePoint[] = Array.from({ length: 10 }, (_, i) => ({
     t: i + 1, phase: i < 2 ? 'warmup' : i < 5 ? 'before' : i < 8 ? 'burst' : 'after', open: 1000, deliveredPerS, p50: latencyMs / 2, p90: latencyMs * 0.9,
     p99: latencyMs, max: latencyMs * 1.2, rssKb: 100_000 + i, serverCores: 0.5, clientCores: 0.2, eventLoopP99Ms: i === 0 ? null : 3,
   }));
   return {
-    target, description: `${target} <fixture>`, ws, expectedPerS: target === 'bourse' ? null : 200_000, timeline,
+    target, description: `${target} <fixture>`, ws, expectedPerS: ws.window.expectedPerS, timeline,
     phases: { window: { seconds: 10, deliveredPerS, latencyMs: ws.latencyMs } }, eventLoop: { p99MaxMs: 3, p99MeanMs: 2.5 }, serverErrors: 0, sequence: { gaps: 0, duplicates: 0, staleAfterSnapshot: 0 }, notes: ['a note with <html>'],
   };
 }
