@@ -85,6 +85,9 @@ export interface AlertsFromShard {
 
 type Issue = { path: string; message: string };
 
+/** The fields an alert rule may have; any other is an `unknown field` issue. */
+const RULE_FIELDS: ReadonlySet<string> = new Set(['symbol', 'kind', 'price', 'threshold', 'windowSec', 'rearm', 'cooldownSec']);
+
 /**
  * Validates a POST /v1/alerts body (or a rule from anywhere outside). Throws
  * `invalid_alert` with every problem in `details` ({path, message}); an
@@ -94,8 +97,7 @@ export function validateAlertRuleInput(body: unknown, isKnownSymbol: (symbol: st
   if (typeof body !== 'object' || body === null || Array.isArray(body)) throw new BourseError('invalid_alert', 'an alert rule is a JSON object', undefined, [{ path: '/', message: 'expected an object' }]);
   const b = body as Record<string, unknown>;
   const issues: Issue[] = [];
-  const known = new Set(['symbol', 'kind', 'price', 'threshold', 'windowSec', 'rearm', 'cooldownSec']);
-  for (const k of Object.keys(b)) if (!known.has(k)) issues.push({ path: `/${k}`, message: 'unknown field' });
+  for (const k of Object.keys(b)) if (!RULE_FIELDS.has(k)) issues.push({ path: `/${k}`, message: 'unknown field' });
   const symbol = normaliseSymbol(b.symbol);
   if (!symbol) issues.push({ path: '/symbol', message: 'must be a ticker symbol' });
   const kind = ALERT_KINDS.includes(b.kind as AlertKind) ? (b.kind as AlertKind) : undefined;

@@ -26,6 +26,7 @@ export const FEEDS = ['simulator', 'replay', 'finnhub', 'alpaca', 'none'] as con
 /** Variables whose values are secrets: never printed (`bourse config` shows them redacted). */
 export const SECRET_VARIABLES: readonly (keyof Config)[] = ['finnhubToken', 'alpacaKeyId', 'alpacaSecret', 'adminToken', 'databaseUrl', 'authPrivateKey', 'redisUrl'];
 export const SIM_PROFILES = ['steady', 'open', 'news'] as const;
+export const OTEL_TRACES_EXPORTERS = ['otlp', 'console', 'none'] as const;
 export const OTEL_SAMPLERS = ['always_on', 'always_off', 'traceidratio', 'parentbased_always_on', 'parentbased_always_off', 'parentbased_traceidratio'] as const;
 export const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'] as const;
 
@@ -118,13 +119,13 @@ export interface Config {
   readonly profileSamplingUs: number;
   /** OpenTelemetry (standard variables): traces are off unless an exporter is chosen (see core/tracing). */
   readonly otelSdkDisabled: boolean;
-  readonly otelTracesExporter: string | undefined;
+  readonly otelTracesExporter: (typeof OTEL_TRACES_EXPORTERS)[number] | undefined;
   readonly otelExporterOtlpEndpoint: string | undefined;
   readonly otelExporterOtlpProtocol: 'http/protobuf' | 'http/json';
   readonly otelTracesSampler: (typeof OTEL_SAMPLERS)[number];
   readonly otelTracesSamplerArg: string | undefined;
   readonly otelServiceName: string;
-  /** Redis for the speed layer (last quotes, shared rate limits, alert latches); unset = in-process only. */
+  /** Redis for the speed layer (last quotes, shared rate limits); unset = in-process only. */
   readonly redisUrl: string | undefined;
   readonly redisKeyPrefix: string;
   readonly quoteCacheTtlS: number;
@@ -142,7 +143,11 @@ export interface Config {
 
 const int = (min: number, max: number): Kind => ({ type: 'int', min, max });
 const threads = (cores: number) => Math.max(1, Math.min(cores, 8));
-/** Shards do far less work than gateways (measured: ~6% vs ~46% of a core each at 5k connections), so they get half the cores. */
+/**
+ * Shards do far less work than gateways (measured: shard-0 12% vs 38–39% of a core for each
+ * gateway at 5,000 connections × 10 symbols; docs/benchmarks.md, "Why steady misses p99 80 ms"),
+ * so they get half the cores.
+ */
 const shardThreads = (cores: number) => Math.max(1, Math.min(Math.floor(cores / 2), 8));
 
 export const CONFIG_TABLE: readonly Entry[] = [
@@ -216,19 +221,19 @@ export const CONFIG_TABLE: readonly Entry[] = [
   { env: 'SEC_REQUESTS_PER_SECOND', key: 'secRequestsPerSecond', kind: int(1, 10), default: () => 10, doc: 'EDGAR request rate (the SEC allows at most 10/s).' },
   { env: 'SEC_TICKERS_URL', key: 'secTickersUrl', kind: { type: 'string' }, default: () => 'https://www.sec.gov/files/company_tickers_exchange.json', doc: 'EDGAR ticker list URL.' },
   { env: 'SEC_SUBMISSIONS_URL', key: 'secSubmissionsUrl', kind: { type: 'string' }, default: () => 'https://data.sec.gov/submissions/', doc: 'EDGAR submissions base URL (`CIK##########.json` is appended).' },
-  { env: 'PASSWORD_HASH_COST', key: 'passwordHashCost', kind: int(10, 20), default: () => 15, doc: 'scrypt cost of new password hashes as log2 N (r=8, p=1; 15 = 32 MiB and ~50–100 ms per hash). Existing hashes keep the cost they were made with.' },
+  { env: 'PASSWORD_HASH_COST', key: 'passwordHashCost', kind: int(10, 20), default: () => 15, doc: 'scrypt cost of new password hashes as log2 N (r=8, p=1; 15 = 32 MiB and ~0.4 s per hash on the 2-core bench VM, docs/benchmarks.md \"Authentication costs\"). Existing hashes keep the cost they were made with.' },
   { env: 'UNIVERSE_HEADROOM', key: 'universeHeadroom', kind: int(0, 100_000), default: () => 1024, doc: 'Room per shard for symbols added while running (UNIVERSE_SOURCE=sec follows new listings live); beyond it a new listing waits for a restart.' },
   { env: 'SIM_BURST', key: 'simBurst', kind: { type: 'string' }, default: () => undefined, doc: 'Simulator: one rate burst `AT_EPOCH_MS:DURATION_MS:MULTIPLIER` (e.g. 10× for 10 s, for the burst benchmark); unset = none.' },
   { env: 'PROFILE_MAX_SECONDS', key: 'profileMaxSeconds', kind: int(1, 3600), default: () => 60, doc: 'Longest CPU profile `/admin/profile` and `/admin/flamegraph` take (`seconds=` above it: `invalid_profile_seconds`).' },
   { env: 'PROFILE_SAMPLING_US', key: 'profileSamplingUs', kind: int(50, 100_000), default: () => 1000, doc: 'CPU profile sampling interval in microseconds (smaller: finer profiles, more overhead on the profiled thread).' },
   { env: 'OTEL_SDK_DISABLED', key: 'otelSdkDisabled', kind: { type: 'bool' }, default: () => false, doc: 'OpenTelemetry: `true` turns tracing off whatever else is set.' },
-  { env: 'OTEL_TRACES_EXPORTER', key: 'otelTracesExporter', kind: { type: 'string' }, default: () => undefined, doc: 'OpenTelemetry trace exporter: `otlp`, `console` or `none`; unset = `otlp` when an OTLP endpoint is set, else none (traces off).' },
+  { env: 'OTEL_TRACES_EXPORTER', key: 'otelTracesExporter', kind: { type: 'enum', values: OTEL_TRACES_EXPORTERS }, default: () => undefined, doc: 'OpenTelemetry trace exporter: `otlp`, `console` or `none`; unset = `otlp` when an OTLP endpoint is set, else none (traces off).' },
   { env: 'OTEL_EXPORTER_OTLP_ENDPOINT', key: 'otelExporterOtlpEndpoint', kind: { type: 'string' }, default: () => undefined, doc: 'OTLP/HTTP collector base URL (`http://collector:4318`; traces go to `/v1/traces`). Other `OTEL_EXPORTER_OTLP_*` variables (headers, timeout) are read by the SDK.' },
   { env: 'OTEL_EXPORTER_OTLP_PROTOCOL', key: 'otelExporterOtlpProtocol', kind: { type: 'enum', values: ['http/protobuf', 'http/json'] }, default: () => 'http/protobuf', doc: 'OTLP encoding over HTTP (gRPC is not bundled).' },
   { env: 'OTEL_TRACES_SAMPLER', key: 'otelTracesSampler', kind: { type: 'enum', values: OTEL_SAMPLERS }, default: () => 'parentbased_always_on', doc: 'Trace sampler (standard names); use `parentbased_traceidratio` with OTEL_TRACES_SAMPLER_ARG under load.' },
   { env: 'OTEL_TRACES_SAMPLER_ARG', key: 'otelTracesSamplerArg', kind: { type: 'string' }, default: () => undefined, doc: 'Sampling ratio 0..1 for the `traceidratio` samplers (default 1).' },
   { env: 'OTEL_SERVICE_NAME', key: 'otelServiceName', kind: { type: 'string' }, default: () => 'bourse', doc: 'service.name of every span.' },
-  { env: 'REDIS_URL', key: 'redisUrl', kind: { type: 'string' }, default: () => undefined, doc: 'Redis (`redis://host:6379/0`, `rediss://` for TLS) for the speed layer: last quotes shared across nodes and warm starts, shared rate limits, alert latches (docs/redis.md). Unset = in-process only (secret).' },
+  { env: 'REDIS_URL', key: 'redisUrl', kind: { type: 'string' }, default: () => undefined, doc: 'Redis (`redis://host:6379/0`, `rediss://` for TLS) for the speed layer: last quotes shared across nodes and warm starts, shared rate limits (docs/redis.md). Unset = in-process only (secret).' },
   { env: 'REDIS_KEY_PREFIX', key: 'redisKeyPrefix', kind: { type: 'string' }, default: () => 'bourse:', doc: 'Prefix of every Redis key Bourse writes (`<prefix>quote:AAPL`); 1–64 of A–Z a–z 0–9 `_ - . :`.' },
   { env: 'QUOTE_CACHE_TTL_S', key: 'quoteCacheTtlS', kind: int(1, 30 * 86_400), default: () => 4 * 86_400, doc: 'Lifetime of a cached last quote in Redis, renewed on every write (default 4 days: a long weekend).' },
   { env: 'QUOTE_CACHE_WARM_MS', key: 'quoteCacheWarmMs', kind: int(0, 60_000), default: () => 2000, doc: 'How long a starting shard may wait for its symbols\' last quotes from Redis before it starts cold (0 = never warm).' },
@@ -306,7 +311,6 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>> = p
     if (!/^https?:\/\/\S+$/.test(v)) fail(env, v, 'must be an http(s) URL');
   }
   out.simBurst = out.simBurst === undefined ? undefined : parseSimBurst(String(out.simBurst));
-  if (c.otelTracesExporter !== undefined && !/^(otlp|console|none)$/.test(c.otelTracesExporter)) fail('OTEL_TRACES_EXPORTER', c.otelTracesExporter, 'must be otlp, console or none');
   if (c.otelExporterOtlpEndpoint !== undefined && !/^https?:\/\/\S+$/.test(c.otelExporterOtlpEndpoint)) fail('OTEL_EXPORTER_OTLP_ENDPOINT', c.otelExporterOtlpEndpoint, 'must be an http(s) URL');
   if (c.otelTracesSamplerArg !== undefined && !(Number(c.otelTracesSamplerArg) >= 0 && Number(c.otelTracesSamplerArg) <= 1)) fail('OTEL_TRACES_SAMPLER_ARG', c.otelTracesSamplerArg, 'must be a number from 0 to 1');
   if (c.redisUrl !== undefined && !/^rediss?:\/\/\S+$/.test(c.redisUrl)) fail('REDIS_URL', '(redacted)', 'must be a redis:// or rediss:// URL');

@@ -31,7 +31,6 @@ export class SymbolDirectory {
   readonly slotOf: Uint32Array;
   #symbolsOf: Uint32Array[];
   #size = 0;
-  #version = 0;
 
   constructor(universe: Universe, shards: number, layout?: DirectoryLayout) {
     if (!Number.isInteger(shards) || shards < 1) throw new RangeError(`shards must be a positive integer, got ${shards}`);
@@ -57,11 +56,6 @@ export class SymbolDirectory {
     return this.#size;
   }
 
-  /** Increases with every extend() that placed a symbol; tells two states of a directory apart. */
-  get version(): number {
-    return this.#version;
-  }
-
   /** symbolsOf[shard] = the symbol ids it owns, in slot order. */
   get symbolsOf(): readonly Uint32Array[] {
     return this.#symbolsOf;
@@ -79,8 +73,9 @@ export class SymbolDirectory {
    * hasRoomFor before extending the universe). Returns the new size.
    */
   extend(universe: Universe): number {
-    const lists = this.#symbolsOf.map((a) => Array.from(a));
     const from = this.#size;
+    if (from >= universe.size) return from;
+    const lists = this.#symbolsOf.map((a) => Array.from(a));
     let id = from;
     for (; id < universe.size; id++) {
       const shard = shardForSymbol(universe.symbol(id), this.shards);
@@ -92,7 +87,6 @@ export class SymbolDirectory {
     if (id > from) {
       this.#symbolsOf = lists.map((l) => Uint32Array.from(l));
       this.#size = id;
-      this.#version++;
     }
     return this.#size;
   }

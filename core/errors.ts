@@ -132,3 +132,13 @@ export class BourseError extends Error {
 export function hasCode(err: unknown, code: ErrorCode): boolean {
   return typeof err === 'object' && err !== null && (err as { code?: unknown }).code === code;
 }
+
+/** True when `err` carries a code of this registry (a BourseError, or one that crossed a thread as a plain object). */
+export function hasRegistryCode(err: unknown): err is { code: ErrorCode; message: string } {
+  return typeof err === 'object' && err !== null && typeof (err as { code?: unknown }).code === 'string' && Object.hasOwn(ERRORS, (err as { code: string }).code);
+}
+
+/** The JSON error shape of every HTTP answer: `{"error":{"code","message"}}`; the registry's message when none is given. */
+export function errorPayload(code: ErrorCode, message?: string): { error: { code: ErrorCode; message: string } } {
+  return { error: { code, message: message ?? ERRORS[code].message } };
+}

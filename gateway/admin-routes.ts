@@ -1,7 +1,6 @@
 import { timingSafeEqual } from 'node:crypto';
 import type { AdminResponse, QuarantineRequest } from '../core/index.js';
-import { json } from './rest-routes.js';
-import { errorBody } from './stream-handler.js';
+import { NO_STORE, fail, json } from './replies.js';
 import type { HttpRequest, HttpResponse, TemplatedApp } from './uws.js';
 
 export interface AdminDeps {
@@ -26,9 +25,15 @@ export function registerAdminRoutes(app: TemplatedApp, d: AdminDeps): void {
   if (!d.token) return;
   const authorised = adminGuard(d.token);
   const route = (handler: (req: HttpRequest) => QuarantineRequest | string) => (res: HttpResponse, req: HttpRequest) => {
-    if (!authorised(req)) return reply(res, { status: 401, body: JSON.parse(errorBody('unauthorized', 'give Authorization: Bearer <BOURSE_ADMIN_TOKEN>')) });
+    if (!authorised(req)) {
+      fail(res, 'unauthorized', 'give Authorization: Bearer <BOURSE_ADMIN_TOKEN>', NO_STORE);
+      return;
+    }
     const r = handler(req);
-    if (typeof r === 'string') return reply(res, { status: 400, body: JSON.parse(errorBody('invalid_argument', r)) });
+    if (typeof r === 'string') {
+      fail(res, 'invalid_argument', r, NO_STORE);
+      return;
+    }
     let aborted = false;
     res.onAborted(() => (aborted = true));
     d.quarantine(r).then((response) => {
@@ -64,5 +69,5 @@ export function adminGuard(token: string): (req: HttpRequest) => boolean {
 }
 
 function reply(res: HttpResponse, r: AdminResponse): void {
-  json(res, r.status, r.body);
+  json(res, r.status, r.body, NO_STORE);
 }

@@ -45,7 +45,7 @@ export function registerApi(app: TemplatedApp, d: ApiDeps): HttpApi {
     limits: { loginPerMinute: d.config.loginRateLimit, apiPerMinute: d.config.apiRateLimit },
     log: d.log,
     observe: d.observe,
-    ...(d.trace ? { trace: d.trace } : {}),
+    trace: d.trace,
   });
   // Feature routes (one line each).
   documentMarketRoutes(api);

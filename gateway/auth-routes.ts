@@ -4,7 +4,7 @@ import type { PublicJwk } from '../core/auth/index.js';
 import type { RpcClient } from '../core/rpc.js';
 import type { InvestorDto, TokenPair } from '../domain/accounts.js';
 import { normaliseEmail } from '../domain/credentials.js';
-import { errorResult, type ApiResult, type HttpApi } from './http-api.js';
+import { rateLimitedResult, type ApiResult, type HttpApi } from './http-api.js';
 
 export const TokenPairSchema = Type.Object({
   accessToken: Type.String({ description: 'RS256 JWT; send as `Authorization: Bearer <accessToken>`' }),
@@ -45,7 +45,7 @@ export function registerAuthRoutes(api: HttpApi, d: AuthRouteDeps): void {
     const key = `login:email:${normaliseEmail(email) ?? email.slice(0, 320).toLowerCase()}`;
     const hit = await d.rateLimit(key, d.config.loginRateLimit, 60_000);
     if (hit.allowed) return undefined;
-    return { ...errorResult('rate_limited', `more than ${d.config.loginRateLimit} attempts a minute for this email`), headers: { 'retry-after': String(Math.max(1, Math.ceil(hit.retryAfterMs / 1000))) } };
+    return rateLimitedResult(`more than ${d.config.loginRateLimit} attempts a minute for this email`, hit.retryAfterMs);
   };
 
   api.route({

@@ -1,7 +1,8 @@
 import type { Static, TSchema } from '@sinclair/typebox';
 import { TypeCompiler, type TypeCheck } from '@sinclair/typebox/compiler';
 import { Value } from '@sinclair/typebox/value';
-import { BourseError, ERRORS, type ErrorCode, type Logger, type RequestSpan } from '../core/index.js';
+import { BourseError, ERRORS, errorPayload, hasRegistryCode, type ErrorCode, type Logger, type RequestSpan } from '../core/index.js';
+import { NO_STORE, json, statusLine } from './replies.js';
 import type { HttpRequest, HttpResponse, TemplatedApp } from './uws.js';
 
 export type HttpMethod = 'get' | 'post' | 'put' | 'patch' | 'del';
@@ -168,7 +169,7 @@ export class HttpApi {
     // Authentication first: a caller without a valid token learns nothing about the route's input.
     let principal: Principal | undefined;
     if (spec.auth !== 'none') {
-      const token = /^Bearer\s+(\S+)$/i.exec(q.authorization)?.[1];
+      const token = bearerToken(q.authorization);
       if (token) principal = await this.#deps.authenticate(token);
       else if (q.authorization) throw new BourseError('unauthorized', 'Authorization must be `Bearer <accessToken>`');
       else if (spec.auth === 'required') throw new BourseError('unauthorized', 'this route needs Authorization: Bearer <accessToken>');
@@ -195,46 +196,44 @@ export class HttpApi {
       const perMinute = limit === 'login' ? this.#deps.limits.loginPerMinute : this.#deps.limits.apiPerMinute;
       const who = principal ? `investor:${principal.investorId}` : `ip:${q.ip}`;
       const hit = await this.#deps.rateLimit(`${limit}:${who}`, perMinute, 60_000);
-      if (!hit.allowed) {
-        return { ...errorResult('rate_limited', `more than ${perMinute} ${limit} requests a minute`), headers: { 'retry-after': String(Math.max(1, Math.ceil(hit.retryAfterMs / 1000))) } };
-      }
+      if (!hit.allowed) return rateLimitedResult(`more than ${perMinute} ${limit} requests a minute`, hit.retryAfterMs);
     }
     return spec.handler({ params: q.params, query, body, principal, ip: q.ip });
   }
 
   #failure(err: unknown, r: Compiled): ApiResult {
-    if (err instanceof BourseError || (typeof err === 'object' && err !== null && typeof (err as { code?: unknown }).code === 'string' && Object.hasOwn(ERRORS, (err as { code: string }).code))) {
-      const e = err as BourseError;
-      return errorResult(e.code, e.message, e.details);
-    }
+    if (hasRegistryCode(err)) return errorResult(err.code, err.message, (err as BourseError).details);
     this.#deps.log.error({ err, route: r.spec.path, method: r.spec.method }, 'REST handler failed');
     return errorResult('internal');
   }
 }
 
 export function errorResult(code: ErrorCode, message?: string, details?: unknown): ApiResult {
-  const error: Record<string, unknown> = { code, message: message ?? ERRORS[code].message };
-  if (details !== undefined) error.details = details;
-  return { status: ERRORS[code].status, body: { error } };
+  const { error } = errorPayload(code, message);
+  return { status: ERRORS[code].status, body: { error: details === undefined ? error : { ...error, details } } };
 }
 
-const STATUS_TEXT: Record<number, string> = {
-  200: 'OK', 201: 'Created', 204: 'No Content', 400: 'Bad Request', 401: 'Unauthorized', 403: 'Forbidden', 404: 'Not Found',
-  405: 'Method Not Allowed', 409: 'Conflict', 413: 'Payload Too Large', 415: 'Unsupported Media Type', 422: 'Unprocessable Entity',
-  429: 'Too Many Requests', 500: 'Internal Server Error', 502: 'Bad Gateway', 503: 'Service Unavailable',
-};
+/** 429 `rate_limited` with `message` and a Retry-After of the whole seconds (at least 1) until a retry can pass. */
+export function rateLimitedResult(message: string, retryAfterMs: number): ApiResult {
+  return { ...errorResult('rate_limited', message), headers: { 'retry-after': String(Math.max(1, Math.ceil(retryAfterMs / 1000))) } };
+}
 
+/** The token of an `Authorization: Bearer <token>` header; undefined for any other header. */
+export function bearerToken(authorization: string): string | undefined {
+  return /^Bearer\s+(\S+)$/i.exec(authorization)?.[1];
+}
+
+/** Writes `r`, with `cache-control: no-store` unless its headers choose a policy. */
 function write(res: HttpResponse, r: ApiResult): void {
+  const headers = r.headers?.['cache-control'] ? r.headers : { ...NO_STORE, ...r.headers };
+  if (r.status !== 204 && r.body !== undefined) {
+    json(res, r.status, r.body, headers);
+    return;
+  }
   res.cork(() => {
-    res.writeStatus(`${r.status} ${STATUS_TEXT[r.status] ?? ''}`.trim());
-    if (!r.headers?.['cache-control']) res.writeHeader('cache-control', 'no-store');
-    for (const [k, v] of Object.entries(r.headers ?? {})) res.writeHeader(k, v);
-    if (r.status === 204 || r.body === undefined) {
-      res.endWithoutBody();
-      return;
-    }
-    res.writeHeader('content-type', 'application/json');
-    res.end(JSON.stringify(r.body));
+    res.writeStatus(statusLine(r.status));
+    for (const [k, v] of Object.entries(headers)) res.writeHeader(k, v);
+    res.endWithoutBody();
   });
 }
 

@@ -1,8 +1,10 @@
 import { Type } from '@sinclair/typebox';
-import { BourseError, ERRORS, type Clock, type ErrorCode, type Logger } from '../core/index.js';
+import { BourseError, hasRegistryCode, type Clock, type ErrorCode, type Logger } from '../core/index.js';
 import type { RpcClient, RpcPush } from '../core/rpc.js';
 import type { NotificationDto } from '../domain/notification-outbox.js';
-import type { HttpApi, Principal } from './http-api.js';
+import { bearerToken, type HttpApi, type Principal } from './http-api.js';
+import { InvestorSessions } from './investor-sessions.js';
+import { NO_STORE, fail } from './replies.js';
 import type { HttpResponse, TemplatedApp } from './uws.js';
 import { NotificationSchema } from './alert-routes.js';
 
@@ -62,7 +64,7 @@ interface Client {
  */
 export class NotificationStream {
   readonly #d: NotificationStreamDeps;
-  readonly #byInvestor = new Map<string, Set<Client>>();
+  readonly #clients = new InvestorSessions<Client>();
   readonly #stopHeartbeat: () => void;
   readonly stats = { opened: 0, events: 0, refused: 0, slowClosed: 0 };
 
@@ -73,7 +75,7 @@ export class NotificationStream {
 
   get connections(): number {
     let n = 0;
-    for (const s of this.#byInvestor.values()) n += s.size;
+    for (const _ of this.#clients.all()) n++;
     return n;
   }
 
@@ -94,7 +96,7 @@ export class NotificationStream {
       const authorization = req.getHeader('authorization');
       const params = new URLSearchParams(req.getQuery() ?? '');
       const lastEventId = req.getHeader('last-event-id') || params.get('lastEventId') || '';
-      const token = /^Bearer\s+(\S+)$/i.exec(authorization)?.[1] ?? params.get('access_token') ?? '';
+      const token = bearerToken(authorization) ?? params.get('access_token') ?? '';
       const state: OpenState = { aborted: false, client: undefined };
       res.onAborted(() => {
         state.aborted = true;
@@ -102,9 +104,9 @@ export class NotificationStream {
       });
       this.#open(res, state, token, lastEventId, api).catch((err: unknown) => {
         if (state.aborted) return;
-        const code = (typeof err === 'object' && err !== null && Object.hasOwn(ERRORS, (err as { code?: string }).code ?? '') ? (err as BourseError).code : 'internal') as ErrorCode;
+        const code: ErrorCode = hasRegistryCode(err) ? err.code : 'internal';
         if (code === 'internal') this.#d.log.error({ err }, 'notification stream failed to open');
-        fail(res, code, (err as Error).message);
+        fail(res, code, (err as Error).message || undefined, NO_STORE);
       });
     });
   }
@@ -114,7 +116,7 @@ export class NotificationStream {
     if (p.push !== 'to-investor') return;
     const message = p.message as NotificationDto | undefined;
     if (message?.type !== 'alert' || typeof p.investorId !== 'string') return;
-    const clients = this.#byInvestor.get(p.investorId);
+    const clients = this.#clients.of(p.investorId);
     if (!clients) return;
     for (const c of clients) {
       if (c.held) c.held.push(message);
@@ -125,10 +127,8 @@ export class NotificationStream {
   /** Ends every stream (gateway drain). */
   closeAll(): void {
     this.#stopHeartbeat();
-    for (const set of this.#byInvestor.values()) {
-      for (const c of set) if (!c.aborted) c.res.cork(() => c.res.end());
-    }
-    this.#byInvestor.clear();
+    for (const c of this.#clients.all()) if (!c.aborted) c.res.cork(() => c.res.end());
+    this.#clients.clear();
   }
 
   async #open(res: HttpResponse, state: OpenState, token: string, lastEventId: string, api: HttpApi): Promise<void> {
@@ -140,8 +140,7 @@ export class NotificationStream {
     }
     const principal: Principal = await api.authenticate(token);
     if (state.aborted) return;
-    const set = this.#byInvestor.get(principal.investorId);
-    if (set && set.size >= this.#d.maxPerInvestor) {
+    if ((this.#clients.of(principal.investorId)?.size ?? 0) >= this.#d.maxPerInvestor) {
       this.stats.refused++;
       throw new BourseError('rate_limited', `at most ${this.#d.maxPerInvestor} notification streams per investor`);
     }
@@ -154,9 +153,7 @@ export class NotificationStream {
       res.writeHeader('x-accel-buffering', 'no');
       res.write('retry: 2000\n: connected\n\n');
     });
-    const clients = this.#byInvestor.get(principal.investorId) ?? new Set<Client>();
-    clients.add(client);
-    this.#byInvestor.set(principal.investorId, clients);
+    this.#clients.add(principal.investorId, client);
     this.stats.opened++;
     if (after !== undefined) void this.#replay(client, after);
   }
@@ -183,7 +180,7 @@ export class NotificationStream {
 
   #heartbeat(): void {
     const line = `: heartbeat ${Math.round(this.#d.clock.now())}\n\n`;
-    for (const set of this.#byInvestor.values()) for (const c of [...set]) this.#write(c, line);
+    for (const c of [...this.#clients.all()]) this.#write(c, line);
   }
 
   /** Writes to one stream, keeping track of what waits for a client that does not read. */
@@ -217,18 +214,6 @@ export class NotificationStream {
 
   #remove(c: Client): void {
     c.aborted = true;
-    const set = this.#byInvestor.get(c.investorId);
-    if (!set) return;
-    set.delete(c);
-    if (set.size === 0) this.#byInvestor.delete(c.investorId);
+    this.#clients.remove(c.investorId, c);
   }
-}
-
-function fail(res: HttpResponse, code: ErrorCode, message: string): void {
-  res.cork(() => {
-    res.writeStatus(String(ERRORS[code].status));
-    res.writeHeader('content-type', 'application/json');
-    res.writeHeader('cache-control', 'no-store');
-    res.end(JSON.stringify({ error: { code, message: message || ERRORS[code].message } }));
-  });
 }

@@ -1,6 +1,7 @@
 import type { MessagePort } from 'node:worker_threads';
-import { ERRORS, renderFlamegraph, type CpuProfile, type ErrorCode, type ThreadAdminReply, type ThreadAdminRequest } from '../core/index.js';
+import { renderFlamegraph, type CpuProfile, type ErrorCode, type ThreadAdminReply, type ThreadAdminRequest } from '../core/index.js';
 import { adminGuard } from './admin-routes.js';
+import { NO_STORE, fail, json, send } from './replies.js';
 import type { HttpRequest, HttpResponse, TemplatedApp } from './uws.js';
 
 export interface ProfilingDeps {
@@ -40,13 +41,13 @@ export function registerProfilingRoutes(app: TemplatedApp, d: ProfilingDeps): vo
   if (!d.token) return;
   const authorised = adminGuard(d.token);
   const guarded = (handler: (res: HttpResponse, req: HttpRequest) => void) => (res: HttpResponse, req: HttpRequest) => {
-    if (!authorised(req)) return fail(res, 'unauthorized', 'give Authorization: Bearer <BOURSE_ADMIN_TOKEN>');
-    handler(res, req);
+    if (authorised(req)) handler(res, req);
+    else fail(res, 'unauthorized', 'give Authorization: Bearer <BOURSE_ADMIN_TOKEN>', NO_STORE);
   };
 
   app.get('/admin/threads', guarded((res) => {
     const states = d.states();
-    sendJson(res, 200, { threads: d.threads.map((name) => ({ name, state: name === 'main' ? 'ready' : (states[name] ?? 'unknown') })) });
+    json(res, 200, { threads: d.threads.map((name) => ({ name, state: name === 'main' ? 'ready' : (states[name] ?? 'unknown') })) }, NO_STORE);
   }));
 
   const parse = (req: HttpRequest, withSeconds: boolean): { thread: string; seconds: number } | { code: ErrorCode; message: string } => {
@@ -61,17 +62,17 @@ export function registerProfilingRoutes(app: TemplatedApp, d: ProfilingDeps): vo
 
   const cpu = (as: 'json' | 'html') => guarded((res, req) => {
     const q = parse(req, true);
-    if ('code' in q) return fail(res, q.code, q.message);
+    if ('code' in q) return fail(res, q.code, q.message, NO_STORE);
     const takenAt = d.now();
     const idle = req.getQuery('idle') === '1';
     exchange(res, d.open(q.thread, { op: 'cpu-profile', seconds: q.seconds, intervalUs: d.intervalUs }), q.seconds * 1000 + GRACE_MS, {
       result: (status, body) => {
-        if (status !== 200) return sendJson(res, status, body);
+        if (status !== 200) return json(res, status, body, NO_STORE);
         const stamp = new Date(takenAt).toISOString().replace(/[:.]/g, '-');
         if (as === 'json') {
-          return send(res, 200, 'application/json', JSON.stringify(body), { 'content-disposition': `attachment; filename="${q.thread}-${stamp}.cpuprofile"` });
+          return json(res, 200, body, { ...NO_STORE, 'content-disposition': `attachment; filename="${q.thread}-${stamp}.cpuprofile"` });
         }
-        send(res, 200, 'text/html; charset=utf-8', renderFlamegraph(body as CpuProfile, { thread: q.thread, takenAt, idle }));
+        send(res, 200, 'text/html; charset=utf-8', renderFlamegraph(body as CpuProfile, { thread: q.thread, takenAt, idle }), NO_STORE);
       },
     });
   });
@@ -80,9 +81,9 @@ export function registerProfilingRoutes(app: TemplatedApp, d: ProfilingDeps): vo
 
   app.get('/admin/heap', guarded((res, req) => {
     const q = parse(req, false);
-    if ('code' in q) return fail(res, q.code, q.message);
+    if ('code' in q) return fail(res, q.code, q.message, NO_STORE);
     exchange(res, d.open(q.thread, { op: 'heap-snapshot' }), 10 * 60_000, {
-      result: (status, body) => sendJson(res, status, body),
+      result: (status, body) => json(res, status, body, NO_STORE),
       start: () => {
         res.writeStatus('200 OK');
         res.writeHeader('content-type', 'application/json');
@@ -125,7 +126,7 @@ function exchange(res: HttpResponse, opening: Promise<MessagePort>, timeoutMs: n
       finish();
       if (aborted) return;
       if (started) res.cork(() => res.close());
-      else res.cork(() => fail(res, 'thread_unavailable', why));
+      else fail(res, 'thread_unavailable', why, NO_STORE);
     };
     const timer = setTimeout(() => gone(`no answer from the thread within ${Math.round(timeoutMs / 1000)} s`), timeoutMs);
     port.on('close', () => gone('the thread stopped or restarted before it answered'));
@@ -152,22 +153,4 @@ function exchange(res: HttpResponse, opening: Promise<MessagePort>, timeoutMs: n
       });
     });
   });
-}
-
-const STATUS_TEXT: Record<number, string> = { 200: 'OK', 400: 'Bad Request', 401: 'Unauthorized', 404: 'Not Found', 409: 'Conflict', 500: 'Internal Server Error', 503: 'Service Unavailable' };
-
-function send(res: HttpResponse, status: number, type: string, body: string, headers: Record<string, string> = {}): void {
-  res.writeStatus(`${status} ${STATUS_TEXT[status] ?? ''}`.trim());
-  res.writeHeader('content-type', type);
-  res.writeHeader('cache-control', 'no-store');
-  for (const [k, v] of Object.entries(headers)) res.writeHeader(k, v);
-  res.end(body);
-}
-
-function sendJson(res: HttpResponse, status: number, body: unknown): void {
-  send(res, status, 'application/json', JSON.stringify(body));
-}
-
-function fail(res: HttpResponse, code: ErrorCode, message?: string): void {
-  sendJson(res, ERRORS[code].status, { error: { code, message: message ?? ERRORS[code].message } });
 }

@@ -1,6 +1,6 @@
-import { normaliseSymbol, type Clock, type ErrorCode, ERRORS, type ThreadStatus, type Universe } from '../core/index.js';
+import { normaliseSymbol, type Clock, type ErrorCode, type ThreadStatus, type Universe } from '../core/index.js';
 import type { QuoteReader } from './quote-reader.js';
-import { errorBody } from './stream-handler.js';
+import { NO_STORE, fail, json } from './replies.js';
 import type { HttpRequest, HttpResponse, TemplatedApp } from './uws.js';
 
 export interface RestDeps {
@@ -30,7 +30,7 @@ export function registerRestRoutes(app: TemplatedApp, d: RestDeps): void {
     d.observe?.(route, 'get', status, (performance.now() - started) / 1000);
   };
   app.get('/healthz', (res) => {
-    json(res, 200, { status: 'ok', thread: d.thread });
+    json(res, 200, { status: 'ok', thread: d.thread }, NO_STORE);
   });
 
   app.get('/readyz', (res) => {
@@ -39,10 +39,10 @@ export function registerRestRoutes(app: TemplatedApp, d: RestDeps): void {
     // Optional dependencies (Redis) that are down degrade the server without making it unready.
     const degraded = d.status.degraded();
     const state = !ready ? 'not_ready' : degraded.length ? 'degraded' : 'ready';
-    json(res, ready ? 200 : 503, { status: state, thread: d.thread, threads, degraded, restarts: d.status.restarts() });
+    json(res, ready ? 200 : 503, { status: state, thread: d.thread, threads, degraded, restarts: d.status.restarts() }, NO_STORE);
   });
 
-  app.get('/v1/symbols', timed('/v1/symbols', (res) => json(res, 200, { count: d.universe.size, symbols: d.universe.companies.map((c) => c.symbol) })));
+  app.get('/v1/symbols', timed('/v1/symbols', (res) => json(res, 200, { count: d.universe.size, symbols: d.universe.companies.map((c) => c.symbol) }, NO_STORE)));
 
   app.get('/v1/quotes/:symbol', timed('/v1/quotes/:symbol', (res, req) => {
     const raw = decodeURIComponent(req.getParameter(0) ?? '');
@@ -50,7 +50,7 @@ export function registerRestRoutes(app: TemplatedApp, d: RestDeps): void {
     if (!symbol) return fail(res, 'invalid_symbol', `${JSON.stringify(raw.slice(0, 40))} is not a valid ticker`);
     const id = d.universe.id(symbol);
     if (id < 0) return fail(res, 'unknown_symbol', `${symbol} is not in the universe`);
-    return json(res, 200, restQuote(d, id));
+    return json(res, 200, restQuote(d, id), NO_STORE);
   }));
 
   app.get('/v1/quotes', timed('/v1/quotes', (res, req) => {
@@ -67,7 +67,7 @@ export function registerRestRoutes(app: TemplatedApp, d: RestDeps): void {
       else if (id < 0) errors.push({ symbol, code: 'unknown_symbol' });
       else quotes.push(restQuote(d, id));
     }
-    return json(res, 200, { quotes, errors });
+    return json(res, 200, { quotes, errors }, NO_STORE);
   }));
 
   app.any('/*', (res, req) => {
@@ -81,36 +81,3 @@ function restQuote(d: RestDeps, id: number): unknown {
   const { type: _type, ...rest } = d.reader.snapshot(id, d.clock.now());
   return rest;
 }
-
-const STATUS_TEXT: Record<number, string> = {
-  200: '200 OK',
-  400: '400 Bad Request',
-  401: '401 Unauthorized',
-  403: '403 Forbidden',
-  404: '404 Not Found',
-  405: '405 Method Not Allowed',
-  413: '413 Payload Too Large',
-  422: '422 Unprocessable Entity',
-  429: '429 Too Many Requests',
-  500: '500 Internal Server Error',
-  502: '502 Bad Gateway',
-  503: '503 Service Unavailable',
-};
-
-/** Answers `status` with a JSON body; returns the status (metrics). */
-export function json(res: HttpResponse, status: number, body: unknown): number {
-  res.cork(() => {
-    res.writeStatus(STATUS_TEXT[status] ?? String(status)).writeHeader('content-type', 'application/json').writeHeader('cache-control', 'no-store').end(JSON.stringify(body));
-  });
-  return status;
-}
-
-/** Answers an error from the registry; returns its status (metrics). */
-function fail(res: HttpResponse, code: ErrorCode, message?: string): number {
-  const status = ERRORS[code].status;
-  res.cork(() => {
-    res.writeStatus(STATUS_TEXT[status] ?? String(status)).writeHeader('content-type', 'application/json').end(errorBody(code, message));
-  });
-  return status;
-}
-

@@ -1,5 +1,5 @@
 import { Type } from '@sinclair/typebox';
-import { BourseError } from '../core/index.js';
+import { BourseError, hasCode } from '../core/index.js';
 import type { RpcClient, RpcPush } from '../core/rpc.js';
 import { SearchIndex, type SearchPosition } from '../core/search/search-index.js';
 import { MAX_QUERY_LENGTH, QUERY_PATTERN, parseQuery } from '../core/search/search-text.js';
@@ -63,7 +63,7 @@ export class SearchIndexHolder {
         return this.#index!;
       })
       .catch((err: unknown) => {
-        throw (err as { code?: string }).code === 'store_unavailable' ? new BourseError('search_unavailable') : err;
+        throw hasCode(err, 'store_unavailable') ? new BourseError('search_unavailable') : err;
       })
       .finally(() => (this.#fetching = undefined));
     return this.#fetching;
@@ -111,7 +111,7 @@ export function registerSearchRoutes(api: HttpApi, store: RpcClient, onStorePush
         const c = decodeCursor(query.cursor, 'search', (v): v is SearchCursor => typeof v === 'object' && v !== null && (v as SearchCursor).k === key && Number.isInteger((v as SearchCursor).t) && Number.isInteger((v as SearchCursor).o));
         after = { tier: c.t, ordinal: c.o };
       }
-      const index = holder.index ?? (await holder.get());
+      const index = await holder.get();
       const limit = query.limit ?? 10;
       const r = index.search(parsed, { limit, after, exchange: query.exchange, sic: query.sic });
       const last = r.hits.at(-1);

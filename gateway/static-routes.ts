@@ -3,7 +3,7 @@ import { createHash } from 'node:crypto';
 import { join, relative, sep, extname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
-import { errorBody } from './stream-handler.js';
+import { fail } from './replies.js';
 import type { HttpResponse, TemplatedApp } from './uws.js';
 
 /** One built file, held in memory for the life of the gateway. */
@@ -89,7 +89,7 @@ export function registerStaticRoutes(app: TemplatedApp, files: StaticFiles): voi
     const file = files.get(url) ?? (url === '/' || (isClientRoute(url) && /\btext\/html\b/.test(req.getHeader('accept'))) ? index : undefined);
     if (!file) {
       const message = index ? `no route for ${url.slice(0, 100)}` : 'the web client is not built (npm run build)';
-      res.cork(() => res.writeStatus('404 Not Found').writeHeader('content-type', 'application/json').end(errorBody('not_found', message)));
+      fail(res, 'not_found', message);
       return;
     }
     serve(res, file, req.getHeader('if-none-match'), req.getHeader('accept-encoding'));

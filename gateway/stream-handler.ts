@@ -8,6 +8,8 @@ import {
   decodeClientFrame,
   encodeFrame,
   errorMessage,
+  errorPayload,
+  hasRegistryCode,
   parseClientMessage,
   type Channel,
   type ClientMessage,
@@ -26,6 +28,7 @@ import type { AccessPrincipal } from '../core/auth/index.js';
 import type { Fanout } from './fanout.js';
 import { InvestorSessions } from './investor-sessions.js';
 import type { QuoteReader } from './quote-reader.js';
+import { fail, json } from './replies.js';
 import type { Topics } from './topics.js';
 import { COMPRESSION_DISABLED, type HttpRequest, type HttpResponse, type WebSocket, type WebSocketBehavior } from './uws.js';
 
@@ -223,7 +226,7 @@ export class StreamHandler {
     const extensions = req.getHeader('sec-websocket-extensions');
     const queryToken = req.getQuery('access_token') ?? '';
     if (this.#draining) {
-      res.writeStatus('503 Service Unavailable').writeHeader('content-type', 'application/json').end(errorBody('not_ready', 'server is shutting down'));
+      fail(res, 'not_ready', 'server is shutting down');
       return;
     }
     let format: WireFormat = 'json';
@@ -240,10 +243,7 @@ export class StreamHandler {
       else if (list.includes(SUBPROTOCOL_JSON)) protocol = SUBPROTOCOL_JSON;
       else if (list.length > 0) {
         this.#count('errorsByCode', 'unsupported_subprotocol');
-        res
-          .writeStatus('400 Bad Request')
-          .writeHeader('content-type', 'application/json')
-          .end(errorBody('unsupported_subprotocol', `offer ${SUBPROTOCOL_JSON} or ${SUBPROTOCOL_MSGPACK}`));
+        fail(res, 'unsupported_subprotocol', `offer ${SUBPROTOCOL_JSON} or ${SUBPROTOCOL_MSGPACK}`);
         return;
       }
     }
@@ -273,7 +273,7 @@ export class StreamHandler {
       (principal) => {
         if (aborted) return;
         if (this.#draining) {
-          res.cork(() => res.writeStatus('503 Service Unavailable').writeHeader('content-type', 'application/json').end(errorBody('not_ready', 'server is shutting down')));
+          fail(res, 'not_ready', 'server is shutting down');
           return;
         }
         conn.principal = principal;
@@ -283,7 +283,7 @@ export class StreamHandler {
         if (aborted) return;
         const code: ErrorCode = hasRegistryCode(err) ? err.code : 'unauthorized';
         this.#count('errorsByCode', code);
-        res.cork(() => res.writeStatus('401 Unauthorized').writeHeader('content-type', 'application/json').end(errorBody(code, (err as Error).message)));
+        json(res, 401, errorPayload(code, (err as Error).message));
       },
     );
   }
@@ -578,13 +578,4 @@ export class StreamHandler {
   #count(field: 'closesByCode' | 'errorsByCode', key: string): void {
     this.stats[field][key] = (this.stats[field][key] ?? 0) + 1;
   }
-}
-
-function hasRegistryCode(err: unknown): err is { code: ErrorCode; message: string } {
-  return typeof err === 'object' && err !== null && typeof (err as { code?: unknown }).code === 'string' && Object.hasOwn(ERRORS, (err as { code: string }).code);
-}
-
-/** The JSON error shape of every HTTP answer: {"error":{"code","message"}}. */
-export function errorBody(code: ErrorCode, message?: string): string {
-  return JSON.stringify({ error: { code, message: message ?? ERRORS[code].message } });
 }

@@ -42,10 +42,6 @@ export class AccessTokenSigner {
     return new AccessTokenSigner(await importPKCS8(privateKeyPem, 'RS256'), kid, ttlS, opts);
   }
 
-  get ttlS(): number {
-    return this.#ttlS;
-  }
-
   async sign(investorId: string, email: string): Promise<{ token: string; expiresAt: number }> {
     const iat = Math.floor(this.#opts.clock.now() / 1000);
     const exp = iat + this.#ttlS;

@@ -1,7 +1,7 @@
 import type { MessagePort } from 'node:worker_threads';
 import type { Config } from '../config.js';
-import type { ErrorCode } from '../errors.js';
-import { ERRORS } from '../errors.js';
+import { ERRORS, errorPayload, type ErrorCode } from '../errors.js';
+import { threadSlots } from '../thread-status.js';
 
 /**
  * Profiling requests that must run INSIDE one thread (a CPU profile or heap
@@ -52,16 +52,10 @@ export interface ThreadAdminRun {
 
 /** Every thread a profile can be taken of, in a stable order: main, gateways, shards, ingest, store. */
 export function profilableThreads(config: Pick<Config, 'gatewayThreads' | 'shards'>): string[] {
-  return [
-    'main',
-    ...Array.from({ length: config.gatewayThreads }, (_, i) => `gateway-${i}`),
-    ...Array.from({ length: config.shards }, (_, i) => `shard-${i}`),
-    'ingest',
-    'store',
-  ];
+  return ['main', ...threadSlots(config.gatewayThreads, config.shards).map((s) => s.name)];
 }
 
 /** A `result` reply carrying a registry error. */
 export function errorReply(code: ErrorCode, message?: string): ThreadAdminReply {
-  return { type: 'result', status: ERRORS[code].status, body: { error: { code, message: message ?? ERRORS[code].message } } };
+  return { type: 'result', status: ERRORS[code].status, body: errorPayload(code, message) };
 }

@@ -41,10 +41,6 @@ export class ThreadProfiler {
     this.#clock = clock;
   }
 
-  get busy(): boolean {
-    return this.#busy;
-  }
-
   /** Runs `request`, answering on `port` (and closing it). Never throws. */
   async serve(request: ThreadAdminRequest, port: MessagePort): Promise<void> {
     const send = (m: ThreadAdminReply): void => port.postMessage(m);

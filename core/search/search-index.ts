@@ -96,11 +96,6 @@ export class SearchIndex {
     return this.#exchangeNames;
   }
 
-  /** Entry count per section, for metrics and docs. */
-  get shape(): { entries: number; nodes: number; tickerPostings: number; wordPostings: number; bytes: number } {
-    return { entries: this.size, nodes: this.#nodes.length / L.NODE_STRIDE, tickerPostings: this.#tickers.length, wordPostings: this.#words.length, bytes: this.buffer.byteLength };
-  }
-
   search(q: ParsedQuery, o: SearchOptions): SearchResult {
     const want = o.limit + 1;
     const best = new Collector();

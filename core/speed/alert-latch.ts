@@ -2,10 +2,13 @@
  * Port: once-only firing of an alert across threads, restarts and nodes.
  *
  * claim(alertId, fireSeq) resolves true for exactly one caller per
- * (alertId, fireSeq) pair within the latch's TTL, false for every other. The
- * alert engine numbers each firing of a rule (fireSeq: 1 for a one-shot rule,
- * +1 per re-arm), claims it, and delivers only when it won; a second node,
- * or a restarted shard re-evaluating the same tick, loses the claim.
+ * (alertId, fireSeq) pair within the latch's TTL, false for every other. A
+ * caller numbers each firing of a rule (fireSeq: 1 for a one-shot rule, +1
+ * per re-arm), claims it, and delivers only when it won; a second node, or a
+ * restarted shard re-evaluating the same tick, loses the claim. Nothing calls
+ * it yet: on one node the store's conditional update on the alert's fire
+ * count already records each firing once (docs/alerts.md); the port is kept
+ * for a deployment with several nodes.
  *
  * Contract: claim() is atomic (Redis: SET NX with a TTL; in-process: one
  * thread's map). It rejects with BourseError `redis_unavailable` when the

@@ -28,16 +28,11 @@ export class InProcessRateLimiter implements RateLimiter {
     this.#sweptAt = this.#clock.now();
   }
 
-  /** Keys held (tests). */
-  get size(): number {
-    return this.#keys.size;
-  }
-
   async hit(key: string, limit: number, windowMs: number): Promise<RateLimitResult> {
     return this.hitSync(key, limit, windowMs);
   }
 
-  /** hit() without the promise (the Redis limiter's fallback path, benches). */
+  /** hit() without the promise (benches). */
   hitSync(key: string, limit: number, windowMs: number): RateLimitResult {
     checkLimit(limit, windowMs);
     const now = this.#clock.now();

@@ -52,7 +52,6 @@ export class RedisConnection implements RedisLink {
   #state: RedisState = 'connecting';
   #lastError = '';
   #downSince = 0;
-  #transitions = 0;
 
   constructor(o: RedisConnectionOptions) {
     this.#o = o;
@@ -87,11 +86,6 @@ export class RedisConnection implements RedisLink {
     return this.#state === 'ready' && this.client.status === 'ready';
   }
 
-  /** State changes so far (tests, stats). */
-  get transitions(): number {
-    return this.#transitions;
-  }
-
   /** Resolves once the connection is ready, or false after `ms`. */
   waitReady(ms: number): Promise<boolean> {
     if (this.ready) return Promise.resolve(true);
@@ -122,7 +116,6 @@ export class RedisConnection implements RedisLink {
     if (this.#state === state || this.#state === 'closed') return;
     const prev = this.#state;
     this.#state = state;
-    this.#transitions++;
     const log = this.#o.log;
     if (state === 'down') {
       this.#downSince = Date.now();

@@ -28,7 +28,7 @@ export function tracingSettings(config: Config): TracingSettings | undefined {
   const exporter = config.otelTracesExporter ?? (config.otelExporterOtlpEndpoint ? 'otlp' : 'none');
   if (exporter === 'none') return undefined;
   return {
-    exporter: exporter as 'otlp' | 'console',
+    exporter,
     endpoint: config.otelExporterOtlpEndpoint,
     protocol: config.otelExporterOtlpProtocol,
     sampler: config.otelTracesSampler,
@@ -201,11 +201,11 @@ export function tracedRpcHandler<P, R>(tracer: Tracer, method: string, handler: 
 }
 
 /**
- * For the alert engine: one span per alert that fired, under the active
- * context. Call it where a rule fires (shard or store thread); it does
- * nothing while tracing is off.
+ * One `alert.fire` span per recorded firing, under the active context (the
+ * store calls it once a firing is committed: domain/alert-firings.ts); it
+ * does nothing while tracing is off.
  *
- *   traceAlertFiring({ alertId, symbol, rule: 'price_above', value })
+ *   traceAlertFiring({ alertId, symbol, rule: 'above', value })
  */
 export function traceAlertFiring(fields: { alertId: string | number; symbol: string; rule: string; value?: number; investorId?: string }, tracer: Tracer | undefined = current): void {
   if (!tracer) return;
