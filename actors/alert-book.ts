@@ -46,8 +46,9 @@ const WP = { kind: 0, windowMs: 1, threshold: 2, latched: 3, cooldownMs: 4, last
  *   crosses exactly the levels between them, found by binary search;
  * - pct_move / volume_spike: packed in one Float64Array (WP), O(1) each
  *   against the symbol's TradeHistory.
- * Summaries are rebuilt (#reindex, O(rules of the symbol)) only when a rule
- * is added, removed, fires or re-arms.
+ * Summaries are rebuilt (O(rules of the symbol)) only when a rule is added
+ * or removed (#reindex), or an above/below rule fires or re-arms (its levels
+ * only, #summarizeLevels).
  */
 export class AlertBook {
   readonly #aboveArmed: LiveRule[] = [];
@@ -69,11 +70,6 @@ export class AlertBook {
 
   get size(): number {
     return this.#size;
-  }
-
-  /** The window history (tests, debug); undefined without window rules. */
-  get history(): TradeHistory | undefined {
-    return this.#history;
   }
 
   add(r: LiveRule): void {
@@ -118,15 +114,7 @@ export class AlertBook {
       const aa = this.#aboveArmed;
       let k = 1;
       while (k < aa.length && aa[k].level <= price) k++;
-      for (const r of aa.splice(0, k)) {
-        out.push(fired(r, symbol, price, r.level, undefined, ts, now));
-        if (r.rearm) {
-          r.latched = true;
-          insertAsc(this.#aboveLatched, r);
-        } else {
-          this.#size--;
-        }
-      }
+      this.#fireArmed(aa, k, this.#aboveLatched, symbol, price, ts, now, out);
       changed = true;
     }
     if (price <= this.#belowMax) {
@@ -134,15 +122,7 @@ export class AlertBook {
       const ba = this.#belowArmed;
       let k = 1;
       while (k < ba.length && ba[k].level >= price) k++;
-      for (const r of ba.splice(0, k)) {
-        out.push(fired(r, symbol, price, r.level, undefined, ts, now));
-        if (r.rearm) {
-          r.latched = true;
-          insertAsc(this.#belowLatched, r);
-        } else {
-          this.#size--;
-        }
-      }
+      this.#fireArmed(ba, k, this.#belowLatched, symbol, price, ts, now, out);
       changed = true;
     }
     // Re-arm latched rules whose condition is false again, once their cooldown has passed.
@@ -249,19 +229,29 @@ export class AlertBook {
         }
       }
     }
-    if (changed) this.#reindex();
+    if (changed) this.#summarizeLevels();
   }
 
-  /** Rebuilds the summaries the per-trade fast path reads. */
+  /**
+   * Fires the first `k` rules of an armed above/below list (the prefix the
+   * price reached): a re-arming rule moves to `latched`, a once-only one
+   * leaves the book.
+   */
+  #fireArmed(armed: LiveRule[], k: number, latched: LiveRule[], symbol: string, price: number, ts: number, now: number, out: AlertFiring[]): void {
+    for (const r of armed.splice(0, k)) {
+      out.push(fired(r, symbol, price, r.level, undefined, ts, now));
+      if (r.rearm) {
+        r.latched = true;
+        insertAsc(latched, r);
+      } else {
+        this.#size--;
+      }
+    }
+  }
+
+  /** Rebuilds everything the per-trade fast path reads (a rule was added or removed). */
   #reindex(): void {
-    this.#aboveMin = this.#aboveArmed.length ? this.#aboveArmed[0].level : Infinity;
-    this.#belowMax = this.#belowArmed.length ? this.#belowArmed[0].level : -Infinity;
-    const al = this.#aboveLatched;
-    const bl = this.#belowLatched;
-    this.#aboveLatchedEdge = al.length ? al[al.length - 1].level : -Infinity;
-    this.#belowLatchedEdge = bl.length ? bl[0].level : Infinity;
-    this.#aboveLatchedReady = al.reduce((m, r) => Math.min(m, (r.lastFiredAt || 0) + r.cooldownMs), Infinity);
-    this.#belowLatchedReady = bl.reduce((m, r) => Math.min(m, (r.lastFiredAt || 0) + r.cooldownMs), Infinity);
+    this.#summarizeLevels();
     if (this.#crossLevels.length !== this.#cross.length || this.#cross.some((r, i) => r.level !== this.#crossLevels[i])) {
       this.#crossLevels = Float64Array.from(this.#cross, (r) => r.level);
     }
@@ -277,10 +267,26 @@ export class AlertBook {
       wp[o + WP.latched] = r.latched ? 1 : 0;
       wp[o + WP.cooldownMs] = r.cooldownMs;
       wp[o + WP.lastFiredAt] = r.lastFiredAt || 0;
-      // The history may be new (a longer span): forget cached lookups.
+      // The history may be new (a longer span), or the rule at this index another one: forget cached lookups.
       wp[o + WP.bucketA] = Number.NaN;
       wp[o + WP.bucketB] = Number.NaN;
     }
+  }
+
+  /**
+   * Rebuilds the above/below summaries, all that an above/below firing or
+   * re-arm changes (window rules keep their state in #wp as they go, so
+   * their cached lookups stay valid).
+   */
+  #summarizeLevels(): void {
+    this.#aboveMin = this.#aboveArmed.length ? this.#aboveArmed[0].level : Infinity;
+    this.#belowMax = this.#belowArmed.length ? this.#belowArmed[0].level : -Infinity;
+    const al = this.#aboveLatched;
+    const bl = this.#belowLatched;
+    this.#aboveLatchedEdge = al.length ? al[al.length - 1].level : -Infinity;
+    this.#belowLatchedEdge = bl.length ? bl[0].level : Infinity;
+    this.#aboveLatchedReady = al.reduce((m, r) => Math.min(m, (r.lastFiredAt || 0) + r.cooldownMs), Infinity);
+    this.#belowLatchedReady = bl.reduce((m, r) => Math.min(m, (r.lastFiredAt || 0) + r.cooldownMs), Infinity);
   }
 }
 

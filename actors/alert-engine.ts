@@ -9,8 +9,6 @@ export interface AlertEngineOptions {
 }
 
 export interface AlertEngineStats {
-  rules: number;
-  fired: number;
   /** Rules ignored: symbol not in the universe or not owned by this shard. */
   ignored: number;
 }
@@ -32,7 +30,7 @@ export interface AlertEngineStats {
  * firing recorded at most once however often it is sent (domain/alerts.ts).
  */
 export class AlertEngine {
-  readonly stats: AlertEngineStats = { rules: 0, fired: 0, ignored: 0 };
+  readonly stats: AlertEngineStats = { ignored: 0 };
   readonly #o: AlertEngineOptions;
   readonly #books: (AlertBook | undefined)[] = [];
   readonly #rules = new Map<string, LiveRule>();
@@ -64,7 +62,6 @@ export class AlertEngine {
 
   /** Adds rules or replaces them by id (the store's `alerts-upsert`). */
   upsert(rules: readonly AlertRule[]): void {
-    const now = this.#o.clock.now();
     for (const r of rules) {
       const firedHere = this.#firedOnce.get(r.id);
       if (firedHere !== undefined && r.fireSeq < firedHere) continue; // still armed in the store only because our firing is in flight
@@ -74,7 +71,7 @@ export class AlertEngine {
         continue;
       }
       const prev = this.#rules.get(r.id);
-      const live = toLive(r, id, prev, now);
+      const live = toLive(r, id, prev);
       if (prev) this.#detach(prev);
       this.#rules.set(r.id, live);
       // Keep the array dense (filled up to the highest id): a sparse one falls back to dictionary mode, ~1 µs a lookup.
@@ -82,7 +79,6 @@ export class AlertEngine {
       const book = (this.#books[id] ??= new AlertBook());
       book.add(live);
     }
-    this.stats.rules = this.#rules.size;
   }
 
   remove(ids: readonly string[]): void {
@@ -91,7 +87,6 @@ export class AlertEngine {
       if (!live) continue;
       this.#detach(live);
     }
-    this.stats.rules = this.#rules.size;
   }
 
   /** The store recorded these firings: forget the once-only guard for them. */
@@ -111,14 +106,12 @@ export class AlertEngine {
     if (this.#pending.length === before) return;
     for (let i = before; i < this.#pending.length; i++) {
       const f = this.#pending[i];
-      this.stats.fired++;
       const live = this.#rules.get(f.alertId);
       if (live && !live.rearm) {
         this.#firedOnce.set(f.alertId, f.fireSeq);
         this.#detach(live);
       }
     }
-    this.stats.rules = this.#rules.size;
   }
 
   /** Firings since the last call, oldest first. */
@@ -137,7 +130,7 @@ export class AlertEngine {
   }
 }
 
-function toLive(r: AlertRule, symbolId: number, prev: LiveRule | undefined, now: number): LiveRule {
+function toLive(r: AlertRule, symbolId: number, prev: LiveRule | undefined): LiveRule {
   const cooldownMs = r.cooldownSec * 1000;
   let fireSeq = r.fireSeq;
   let lastFiredAt = r.lastFiredAt ?? Number.NaN;
@@ -149,7 +142,6 @@ function toLive(r: AlertRule, symbolId: number, prev: LiveRule | undefined, now:
     lastFiredAt = Math.max(prev.lastFiredAt || 0, lastFiredAt || 0) || Number.NaN;
     latched = r.rearm && prev.latched;
   }
-  void now;
   const windowMs = (r.windowSec ?? 0) * 1000;
   return {
     id: r.id,

@@ -4,6 +4,7 @@ import {
   FrameKind,
   QUOTE_FIELDS,
   QuoteField as Q,
+  TickKind,
   barFields,
   barMessage,
   encodeFrame,
@@ -16,9 +17,8 @@ import {
   type Trade,
   type Universe,
 } from '../core/index.js';
-import { TickField as T, TickKind } from '../core/tick.js';
 import { TickerActor } from './ticker-actor.js';
-import { ActorTracer } from './actor-tracing.js';
+import type { ActorTracer } from './actor-tracing.js';
 import type { QuoteTable } from './quote-table.js';
 import type { AlertEngine } from './alert-engine.js';
 
@@ -44,7 +44,7 @@ export interface ShardOptions {
   readonly onBarsClosed?: (bars: ClosedBar[]) => void;
 }
 
-/** A final 1-minute bar of one symbol, as the shard hands it to persistence. */
+/** A final 1-minute bar of one symbol, as the shard hands it to persistence (`bars-closed` to the store, domain/bars.ts). */
 export interface ClosedBar extends BarFields {
   readonly symbol: string;
 }
@@ -148,8 +148,8 @@ export class Shard {
   #applyWatched(alerts: AlertEngine, a: TickerActor, id: number, view: Float64Array, offset: number): void {
     const prev = a.record[Q.last];
     const late = a.lateTrades;
-    if (!a.apply(view, offset) || view[offset + T.kind] !== TickKind.trade || a.lateTrades !== late) return;
-    alerts.onTrade(id, this.#o.universe.symbol(id), prev, view[offset + T.price], view[offset + T.size], view[offset + T.eventTs]);
+    if (!a.apply(view, offset) || view[offset + TickField.kind] !== TickKind.trade || a.lateTrades !== late) return;
+    alerts.onTrade(id, this.#o.universe.symbol(id), prev, view[offset + TickField.price], view[offset + TickField.size], view[offset + TickField.eventTs]);
   }
 
   /** The actor for a symbol id owned by this shard (tests, debug). */

@@ -44,15 +44,6 @@ export class TradeHistory {
     this.widthMs = Math.max(TradeHistory.MIN_WIDTH_MS, Math.ceil(spanMs / (TradeHistory.BUCKETS - 2)));
   }
 
-  /** Event time (ms) from which this history knows trades; NaN before the first. */
-  get since(): number {
-    return (this.#base + this.#first) * this.widthMs;
-  }
-
-  get lastPrice(): number {
-    return this.#lastPrice;
-  }
-
   add(ts: number, price: number, size: number): void {
     const N = TradeHistory.BUCKETS;
     const abs = Math.floor(ts / this.widthMs);

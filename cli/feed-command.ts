@@ -1,6 +1,5 @@
 import { parseArgs } from 'node:util';
-import { SIM_PROFILES, createLogger, hasCode, publishTraceHeaders, startTracing, systemClock, type Config, type FeedSource, type TickKind } from '../core/index.js';
-import { tickSubject } from '../ingest/jetstream/tick-codec.js';
+import { SIM_PROFILES, createLogger, hasCode, publishTraceHeaders, startTracing, systemClock, type Config, type FeedSource } from '../core/index.js';
 import { feedSettings } from '../ingest/feed-settings.js';
 import { createFeedSource } from '../ingest/feeds/index.js';
 import { JetStreamPublisher, connectNats } from '../ingest/jetstream/index.js';
@@ -87,8 +86,7 @@ export async function feedCommand(config: Config, args: string[], out: NodeJS.Wr
   const nats = await connectNats({ servers: config.natsUrl.split(',').map((s) => s.trim()), name: `bourse-feed-${process.pid}` });
   // Traced feeds start each tick's trace here: the server's ingest and shard spans join it through the traceparent header.
   const tracing = await startTracing(config, { thread: 'feed' });
-  const headers = tracing ? publishTraceHeaders(tracing.tracer, (symbol, kind) => tickSubject(config.natsSubjectPrefix, kind as TickKind, symbol)) : undefined;
-  const publisher = new JetStreamPublisher({ nc: nats.nc, universe, prefix: config.natsSubjectPrefix, stream: config.natsMarketStream, clock: systemClock, headers });
+  const publisher = new JetStreamPublisher({ nc: nats.nc, universe, prefix: config.natsSubjectPrefix, stream: config.natsMarketStream, clock: systemClock, headers: tracing ? publishTraceHeaders(tracing.tracer) : undefined });
   try {
     await feed.start(publisher);
   } catch (e) {

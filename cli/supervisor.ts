@@ -8,6 +8,7 @@ import {
   tracingSettings,
   ThreadState,
   ThreadStatus,
+  applyUniverse,
   createLogger,
   statusSlots,
   type Company,
@@ -354,8 +355,7 @@ export async function startServer(config: Config, log: Logger = createLogger(con
   let growing = Promise.resolve();
   const growUniverse = async (listed: Company[]): Promise<void> => {
     const { admitted, refused } = admitListings(universe, directory, listed, config.universeSize);
-    const change = universe.extend(admitted);
-    directory.extend(universe);
+    const change = applyUniverse({ universe, directory }, { companies: admitted });
     if (refused.length) log.warn({ refused: refused.length, first: refused.slice(0, 5) }, 'new listings refused: no room in the shared tables until a restart (UNIVERSE_HEADROOM)');
     if (!change.added.length && !change.updated.length) return;
     const msg: UniverseMessage = { type: 'universe', id: ++universeMessages, companies: [...change.added, ...change.updated].map((id) => universe.companies[id]) };

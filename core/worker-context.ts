@@ -3,7 +3,7 @@ import { SymbolDirectory, type DirectoryLayout } from './directory.js';
 import { createLogger, type Logger } from './logger.js';
 import { nameThisThread } from './thread-name.js';
 import { ThreadStatus, threadSlots, type ThreadSlot } from './thread-status.js';
-import { Universe, type Company } from './universe.js';
+import { Universe, type Company, type UniverseChange } from './universe.js';
 
 /** What every worker thread receives from the supervisor, whatever its role. */
 export interface WorkerBaseData {
@@ -55,8 +55,9 @@ export interface UniverseMessage {
   readonly companies: readonly Company[];
 }
 
-/** Applies a UniverseMessage to this thread's universe and directory (idempotent). */
-export function applyUniverse(ctx: Pick<WorkerContext, 'universe' | 'directory'>, m: UniverseMessage): void {
-  ctx.universe.extend(m.companies);
+/** Applies a UniverseMessage (or the listings the supervisor admitted) to this thread's universe and directory (idempotent); returns what changed. */
+export function applyUniverse(ctx: Pick<WorkerContext, 'universe' | 'directory'>, m: Pick<UniverseMessage, 'companies'>): UniverseChange {
+  const change = ctx.universe.extend(m.companies);
   ctx.directory.extend(ctx.universe);
+  return change;
 }

@@ -1,6 +1,7 @@
 import { sql } from 'kysely';
-import { ALERT_KINDS, describeFiring, type AlertFiring } from '../core/index.js';
+import { ALERT_KINDS, describeFiring, traceAlertFiring, type AlertFiring } from '../core/index.js';
 import type { StoreContext } from './store-context.js';
+import { isUuid } from './ids.js';
 
 /** Firings waiting to be recorded; past this the newest batch is refused (the shard resends it on reattach). */
 const MAX_QUEUED = 50_000;
@@ -26,7 +27,8 @@ export function alertFirings(
   let queued = 0;
   const stats = { recorded: 0, repeats: 0, invalid: 0, failed: 0, refused: 0 };
 
-  const recordOne = async (f: AlertFiring): Promise<boolean> =>
+  /** Records one firing; resolves to the alert's investor id when this call recorded it, undefined for a repeat. */
+  const recordOne = async (f: AlertFiring): Promise<string | undefined> =>
     ctx.db.transaction().execute(async (tx) => {
       const alert = await tx
         .updateTable('alerts')
@@ -41,7 +43,7 @@ export function alertFirings(
         .where('enabled', '=', true)
         .returning(['investor_id', 'window_sec'])
         .executeTakeFirst();
-      if (!alert) return false;
+      if (!alert) return undefined;
       const r = await tx
         .insertInto('notifications')
         .values({
@@ -57,7 +59,7 @@ export function alertFirings(
         })
         .onConflict((oc) => oc.columns(['alert_id', 'fire_seq']).doNothing())
         .executeTakeFirst();
-      return Number(r.numInsertedOrUpdatedRows ?? 0) > 0;
+      return Number(r.numInsertedOrUpdatedRows ?? 0) > 0 ? alert.investor_id : undefined;
     });
 
   const record = async (shard: number, firings: AlertFiring[]): Promise<void> => {
@@ -65,9 +67,12 @@ export function alertFirings(
     let any = false;
     for (const f of firings) {
       try {
-        if (await recordOne(f)) {
+        const investorId = await recordOne(f);
+        if (investorId !== undefined) {
           stats.recorded++;
           any = true;
+          // Once per firing, after its commit: an `alert.fire` span (a no-op while tracing is off).
+          traceAlertFiring({ alertId: f.alertId, symbol: f.symbol, rule: f.kind, value: f.value, investorId });
         } else {
           stats.repeats++;
         }
@@ -112,12 +117,10 @@ export function alertFirings(
   };
 }
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-
 function validFiring(f: unknown): f is AlertFiring {
   const x = f as AlertFiring;
   return (
-    typeof x === 'object' && x !== null && typeof x.alertId === 'string' && UUID.test(x.alertId) &&
+    typeof x === 'object' && x !== null && isUuid(x.alertId) &&
     Number.isInteger(x.fireSeq) && x.fireSeq > 0 && x.fireSeq < 2 ** 31 &&
     typeof x.symbol === 'string' && (ALERT_KINDS as readonly string[]).includes(x.kind) &&
     Number.isFinite(x.price) && Number.isFinite(x.value) && Number.isFinite(x.at) && Number.isFinite(x.firedAt)

@@ -3,6 +3,7 @@ import { BourseError, validateAlertRuleInput, type AlertKind, type AlertRule, ty
 import type { AlertsTable } from '../core/store/schema.js';
 import type { StoreContext, StoreModule } from './store-context.js';
 import { decodeCursor, encodeCursor } from './cursor.js';
+import { isUuid } from './ids.js';
 import { alertFirings } from './alert-firings.js';
 import { notificationOutbox } from './notification-outbox.js';
 import { natsNotificationPublisher, noPublisher, type NotificationPublisher } from './notification-publisher.js';
@@ -24,7 +25,6 @@ export interface AlertsPage {
 }
 
 export const MAX_ALERTS_PER_PAGE = 200;
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /**
  * Alert rules of investors (RPC `alerts.*`), their delivery to the shards
@@ -68,7 +68,7 @@ export function alertsModule(ctx: StoreContext, opts: { publisher?: Notification
     });
 
   const owned = async (investorId: string, id: string) => {
-    if (!UUID.test(id)) throw new BourseError('alert_not_found');
+    if (!isUuid(id)) throw new BourseError('alert_not_found');
     const row = await ctx.db.selectFrom('alerts').selectAll().where('id', '=', id).where('investor_id', '=', investorId).executeTakeFirst();
     if (!row) throw new BourseError('alert_not_found');
     return row;
@@ -85,7 +85,7 @@ export function alertsModule(ctx: StoreContext, opts: { publisher?: Notification
         const limit = Math.min(q.limit ?? 50, MAX_ALERTS_PER_PAGE);
         let query = ctx.db.selectFrom('alerts').selectAll().where('investor_id', '=', q.investorId);
         if (q.cursor !== undefined) {
-          const c = decodeCursor(q.cursor, 'alerts', (v): v is { c: number; i: string } => typeof v === 'object' && v !== null && Number.isFinite((v as { c?: unknown }).c) && UUID.test(String((v as { i?: unknown }).i)));
+          const c = decodeCursor(q.cursor, 'alerts', (v): v is { c: number; i: string } => typeof v === 'object' && v !== null && Number.isFinite((v as { c?: unknown }).c) && isUuid((v as { i?: unknown }).i));
           const at = new Date(c.c);
           query = query.where((eb) => eb.or([eb('created_at', '<', at), eb.and([eb('created_at', '=', at), eb('id', '<', c.i)])]));
         }
@@ -139,7 +139,7 @@ export function alertsModule(ctx: StoreContext, opts: { publisher?: Notification
       },
       'alerts.delete': async (p) => {
         const q = p as { investorId: string; id: string };
-        if (!UUID.test(q.id)) throw new BourseError('alert_not_found');
+        if (!isUuid(q.id)) throw new BourseError('alert_not_found');
         const row = await ctx.db.deleteFrom('alerts').where('id', '=', q.id).where('investor_id', '=', q.investorId).returning(['id', 'symbol']).executeTakeFirst();
         if (!row) throw new BourseError('alert_not_found');
         await toShards(() => {

@@ -1,12 +1,8 @@
 import { sql } from 'kysely';
-import { BourseError, normaliseSymbol, type BarFields } from '../core/index.js';
+import { BourseError, normaliseSymbol } from '../core/index.js';
+import type { ClosedBar } from '../actors/shard.js';
 import type { StoreContext, StoreModule } from './store-context.js';
 import { decodeCursor, encodeCursor } from './cursor.js';
-
-/** A closed 1-minute bar as shards send it (`bars-closed`; start in ms since the epoch). */
-export interface ClosedBarRow extends BarFields {
-  readonly symbol: string;
-}
 
 /** A bar as the API serves it. */
 export interface BarDto {
@@ -54,11 +50,11 @@ export const MAX_BARS_PER_PAGE = 5000;
  * returned oldest first either way.
  */
 export function barsModule(ctx: StoreContext): StoreModule & { flush(): Promise<void>; readonly stats: { written: number; dropped: number; failedWrites: number } } {
-  let pending = new Map<string, ClosedBarRow>();
+  let pending = new Map<string, ClosedBar>();
   const stats = { written: 0, dropped: 0, failedWrites: 0 };
   let writing: Promise<void> | undefined;
 
-  const accept = (bars: readonly ClosedBarRow[]) => {
+  const accept = (bars: readonly ClosedBar[]) => {
     for (const b of bars) {
       if (!validBar(b)) continue;
       pending.set(`${b.symbol}|${b.start}`, b);
@@ -127,7 +123,7 @@ export function barsModule(ctx: StoreContext): StoreModule & { flush(): Promise<
       'bars.list': (params) => listBars(ctx, params as BarsQuery),
     },
     onShardMessage(_shard, m) {
-      if (m.type === 'bars-closed') accept((m as unknown as { bars: ClosedBarRow[] }).bars ?? []);
+      if (m.type === 'bars-closed') accept((m as unknown as { bars: ClosedBar[] }).bars ?? []);
     },
     async stop() {
       stopTimer();
@@ -167,7 +163,7 @@ async function listBars(ctx: StoreContext, q: BarsQuery): Promise<BarsPage> {
   return { symbol, bars, nextCursor: more && edge ? encodeCursor('bars', { s: symbol, d: forward ? 'f' : 'b', t: edge.t }) : null };
 }
 
-function validBar(b: ClosedBarRow): boolean {
+function validBar(b: ClosedBar): boolean {
   return (
     typeof b === 'object' && b !== null && typeof b.symbol === 'string' && normaliseSymbol(b.symbol) === b.symbol &&
     Number.isFinite(b.start) && b.start % 60_000 === 0 &&

@@ -101,22 +101,23 @@ export function dashboardsModule(ctx: StoreContext): StoreModule {
   const update = async (p: { investorId?: unknown; id?: unknown; name?: unknown; position?: unknown }): Promise<DashboardView> => {
     const name = p?.name === undefined ? undefined : checkName(p.name);
     const position = p?.position === undefined ? undefined : checkIndex(p.position, 'position');
-    let moved = false;
+    /** The investor's new dashboard order when this update moved one (as committed: the row lock keeps it). */
+    let reordered: string[] | undefined;
     const d = await mutate(p?.investorId, async (trx, investorId) => {
       const row = await owned(trx, investorId, p.id);
       if (name !== undefined) await trx.updateTable('dashboards').set({ name }).where('id', '=', row.id).execute();
       if (position !== undefined && position !== row.position) {
-        const ids = (await trx.selectFrom('dashboards').select('id').where('investor_id', '=', investorId).orderBy('position').orderBy('id').execute()).map((r) => r.id);
+        const ids = await order(trx, investorId);
         ids.splice(ids.indexOf(row.id), 1);
         ids.splice(Math.min(position, ids.length), 0, row.id);
         await renumberDashboards(trx, investorId, ids);
-        moved = true;
+        reordered = ids;
       }
       await touch(trx, row.id);
       return view(trx, row.id);
     });
     push(p.investorId as string, { change: 'updated', id: d.id, dashboard: d });
-    if (moved) push(p.investorId as string, { change: 'reordered', order: await order(db, p.investorId as string) });
+    if (reordered) push(p.investorId as string, { change: 'reordered', order: reordered });
     return d;
   };
 

@@ -1,5 +1,5 @@
-import { connect, type NatsConnection } from 'nats';
 import type { Logger } from '../core/index.js';
+import { connectNats, type NatsHandle } from '../ingest/jetstream/nats-connection.js';
 
 /**
  * Where dispatched notifications are published besides the investor's
@@ -27,35 +27,36 @@ export const noPublisher: NotificationPublisher = {
 
 /**
  * Core NATS (not JetStream): subject `<prefix>.alerts.<investorId>`, JSON
- * payload. Connects in the background and reconnects forever; while it is
- * not connected `connected` is false and the outbox keeps rows undispatched.
+ * payload. Connects in the background and reconnects forever (connectNats:
+ * jittered backoff); until the first connect, and once closed or draining,
+ * `connected` is false and the outbox keeps rows undispatched.
  */
 export function natsNotificationPublisher(opts: { servers: string; prefix: string; log: Logger }): NotificationPublisher {
-  let nc: NatsConnection | undefined;
+  let nats: NatsHandle | undefined;
   let closed = false;
   const enc = new TextEncoder();
-  const connecting = connect({ servers: opts.servers.split(',').map((s) => s.trim()), name: 'bourse-store-alerts', maxReconnectAttempts: -1, waitOnFirstConnect: true, reconnectTimeWait: 1000 })
-    .then((c) => {
-      if (closed) return void c.close();
-      nc = c;
+  const connecting = connectNats({ servers: opts.servers.split(',').map((s) => s.trim()), name: 'bourse-store-alerts' })
+    .then((h) => {
+      if (closed) return h.close();
+      nats = h;
       opts.log.info({ servers: opts.servers }, 'alert notifications: NATS connected');
     })
     .catch((err: unknown) => opts.log.error({ err }, 'alert notifications: NATS connection failed'));
   return {
     get connected() {
-      return nc !== undefined && !nc.isClosed() && !nc.isDraining();
+      return nats !== undefined && !nats.nc.isClosed() && !nats.nc.isDraining();
     },
     publish(investorId, message) {
-      nc?.publish(`${opts.prefix}.alerts.${investorId}`, enc.encode(JSON.stringify(message)));
+      nats?.nc.publish(`${opts.prefix}.alerts.${investorId}`, enc.encode(JSON.stringify(message)));
     },
     async flush() {
-      if (!nc) throw new Error('NATS is not connected');
-      await nc.flush();
+      if (!nats) throw new Error('NATS is not connected');
+      await nats.nc.flush();
     },
     async close() {
       closed = true;
       await connecting;
-      await nc?.drain().catch(() => undefined);
+      await nats?.close().catch(() => undefined);
     },
   };
 }

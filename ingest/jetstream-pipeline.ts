@@ -25,8 +25,6 @@ import {
   type QuarantineStore,
 } from './jetstream/index.js';
 import type { TickRouter } from './tick-router.js';
-import { tickSubject } from './jetstream/tick-codec.js';
-import type { TickKind } from '../core/tick.js';
 import type { RpcClient } from '../core/rpc.js';
 import { MirroredQuarantineStore } from './jetstream/mirrored-quarantine-store.js';
 import { storeOffsets, storeQuarantineMirror } from './store-link.js';
@@ -115,9 +113,7 @@ export async function startJetStreamPipeline(o: JetStreamPipelineOptions): Promi
     traceSlots: o.traceSlots,
   });
   await consumer.start();
-  const prefix = streams.market.prefix;
-  const headers = o.tracer ? publishTraceHeaders(o.tracer, (symbol, kind) => tickSubject(prefix, kind as TickKind, symbol)) : undefined;
-  const publisher = new JetStreamPublisher({ nc: nats.nc, universe, prefix, stream: streams.market.name, clock: systemClock, headers });
+  const publisher = new JetStreamPublisher({ nc: nats.nc, universe, prefix: streams.market.prefix, stream: streams.market.name, clock: systemClock, headers: o.tracer ? publishTraceHeaders(o.tracer) : undefined });
   return {
     publisher,
     nats,

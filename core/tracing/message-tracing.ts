@@ -14,14 +14,14 @@ export interface HeaderReader {
 }
 
 /**
- * A publisher `headers` hook: a PRODUCER span `publish <subject>` per message
- * (a new trace, sampled by the configured sampler), ended at once, and its
- * context as headers for the message. Unsampled messages still carry the
- * header (flags 00), so downstream keeps the decision.
+ * A publisher `headers` hook, called with each message's subject and symbol:
+ * a PRODUCER span `publish <subject>` per message (a new trace, sampled by
+ * the configured sampler), ended at once, and its context as headers for the
+ * message. Unsampled messages still carry the header (flags 00), so
+ * downstream keeps the decision.
  */
-export function publishTraceHeaders(tracer: Tracer, subjectOf: (symbol: string, kind: number) => string): (symbol: string, kind: number) => [string, string][] {
-  return (symbol, kind) => {
-    const subject = subjectOf(symbol, kind);
+export function publishTraceHeaders(tracer: Tracer): (subject: string, symbol: string) => [string, string][] {
+  return (subject, symbol) => {
     const span = tracer.startSpan(`publish ${subject}`, { kind: SpanKind.PRODUCER, attributes: { 'messaging.system': 'nats', 'messaging.operation.type': 'send', 'messaging.destination.name': subject, 'bourse.symbol': symbol } }, ROOT_CONTEXT);
     const out: [string, string][] = [];
     w3c.inject(trace.setSpan(ROOT_CONTEXT, span), out, { set: (c, k, v) => c.push([k, v]) });

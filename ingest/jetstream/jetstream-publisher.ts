@@ -28,7 +28,7 @@ import { encodeTick, tickSubject } from './tick-codec.js';
  * - Throughput: up to maxInFlight messages are published before their acks
  *   return (pipelined), over one reply subscription instead of a request
  *   (and timer) per message; the rest wait in a FIFO queue.
- * - headers(symbol, kind), if given, is called per message and may return
+ * - headers(subject, symbol), if given, is called per message and may return
  *   headers to attach (trace context: traceparent, tracestate).
  */
 export interface JetStreamPublisherOptions {
@@ -42,7 +42,7 @@ export interface JetStreamPublisherOptions {
   readonly maxInFlight?: number;
   readonly maxQueued?: number;
   readonly ackTimeoutMs?: number;
-  readonly headers?: (symbol: string, kind: TickKind) => Iterable<readonly [string, string]> | undefined;
+  readonly headers?: (subject: string, symbol: string) => Iterable<readonly [string, string]> | undefined;
 }
 
 export interface JetStreamPublisherStats {
@@ -129,7 +129,8 @@ export class JetStreamPublisher implements TickSink {
       if (n > this.#lastSeq[id]) this.#lastSeq[id] = n;
       const symbol = this.#universe.symbol(id);
       const kind = records[o + TickField.kind] as TickKind;
-      this.#queue.push({ subject: tickSubject(this.#prefix, kind, symbol), data: encodeTick(records, i, symbol, n), headers: this.#headersFor(symbol, kind) });
+      const subject = tickSubject(this.#prefix, kind, symbol);
+      this.#queue.push({ subject, data: encodeTick(records, i, symbol, n), headers: this.#headersFor(subject, symbol) });
     }
     this.#pump();
   }
@@ -160,8 +161,8 @@ export class JetStreamPublisher implements TickSink {
     }
   }
 
-  #headersFor(symbol: string, kind: TickKind): MsgHdrs | undefined {
-    const list = this.#headers?.(symbol, kind);
+  #headersFor(subject: string, symbol: string): MsgHdrs | undefined {
+    const list = this.#headers?.(subject, symbol);
     if (!list) return undefined;
     let h: MsgHdrs | undefined;
     for (const [k, v] of list) (h ??= natsHeaders()).append(k, v);

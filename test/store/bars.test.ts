@@ -1,12 +1,13 @@
 import test from 'node:test';
 import assert from 'node:assert/strict';
-import { barsModule, type BarsPage, type ClosedBarRow } from '../../domain/bars.js';
+import type { ClosedBar } from '../../actors/shard.js';
+import { barsModule, type BarsPage } from '../../domain/bars.js';
 import { hasCode } from '../../core/index.js';
 import { BACKENDS } from '../helpers/db.js';
 import { testStore } from '../helpers/store-context.js';
 
 const T0 = Date.UTC(2026, 0, 5, 14, 30);
-const bar = (symbol: string, minute: number, close: number, volume = 100): ClosedBarRow => ({
+const bar = (symbol: string, minute: number, close: number, volume = 100): ClosedBar => ({
   symbol,
   start: T0 + minute * 60_000,
   open: close - 1,
