@@ -7,7 +7,7 @@ import { fileURLToPath } from 'node:url';
 import type { Browser, Page } from 'playwright-core';
 import pg from 'pg';
 import type { ServerHandle } from '../../cli/supervisor.js';
-import { startTestServer } from '../helpers/server.js';
+import { startTestServer, until } from '../helpers/server.js';
 import { emptyPostgresDatabase } from '../helpers/db.js';
 import { chromiumMissing, launchChromium } from '../helpers/browser.js';
 import { pngStats } from '../helpers/png.js';
@@ -27,7 +27,8 @@ const BUILT = fileURLToPath(new URL('../../public/index.html', import.meta.url))
  * The investor's whole journey in headless Chromium against a real Bourse
  * (simulator feed, Postgres): anonymous quotes, register, search, build a
  * watchlist, live prices, the chart, an alert that fires, reload, and a server
- * restart. Steps whose server side is missing skip with the endpoint's name.
+ * restart. Every endpoint the client uses must be on the server: a missing one
+ * fails the test rather than skipping steps.
  */
 test('web client end to end', { timeout: 240_000, skip: chromiumMissing() }, async (t) => {
   assert.ok(existsSync(BUILT), `the web client is not built (${BUILT}): run npm run build`);
@@ -77,7 +78,7 @@ test('web client end to end', { timeout: 240_000, skip: chromiumMissing() }, asy
     await shot(page, 'anonymous');
   });
 
-  await t.test('register and log in', async (s) => {
+  await t.test('register and log in', async () => {
     await page.goto(base + '/register');
     await page.fill('input[name=email]', email);
     await page.fill('input[name=password]', 'correct horse battery');
@@ -87,9 +88,7 @@ test('web client end to end', { timeout: 240_000, skip: chromiumMissing() }, asy
     await live(page);
   });
 
-  await t.test('build a watchlist: create, rename, add, reorder, remove, delete', async (s) => {
-    // Without the server's /v1/dashboards the page keeps dashboards in the browser; with it, on the server.
-    if (loggedIn && missing.dashboards) s.diagnostic('server has no /v1/dashboards: testing the in-browser dashboards');
+  await t.test('build a watchlist: create, rename, add, reorder, remove, delete', async () => {
     await page.goto(base + '/');
     dialogAnswers.push('Tech');
     await page.click('button.new-tab');
@@ -103,9 +102,9 @@ test('web client end to end', { timeout: 240_000, skip: chromiumMissing() }, asy
     // Keyboard reorder: Alt+↓ on MSFT moves it below AAPL.
     await page.focus('tr[data-symbol=MSFT] th a');
     await page.keyboard.press('Alt+ArrowDown');
-    await waitFor(async () => (await rowOrder(page)).join() === 'AAPL,MSFT,NVDA', 'MSFT moved down');
+    await until(async () => (await rowOrder(page)).join() === 'AAPL,MSFT,NVDA', 10_000, 'MSFT moved down');
     await page.click('button[aria-label="Remove NVDA"]');
-    await waitFor(async () => (await rowOrder(page)).join() === 'AAPL,MSFT', 'NVDA removed');
+    await until(async () => (await rowOrder(page)).join() === 'AAPL,MSFT', 10_000, 'NVDA removed');
     // A second dashboard, then delete it: the first stays.
     dialogAnswers.push('Scratch');
     await page.click('button.new-tab');
@@ -138,7 +137,7 @@ test('web client end to end', { timeout: 240_000, skip: chromiumMissing() }, asy
     }
   });
 
-  await t.test('search as you type and add from the results', async (s) => {
+  await t.test('search as you type and add from the results', async () => {
     await page.fill('input[type=search]', 'nvd');
     const option = page.locator('#search-results [role=option]', { hasText: 'NVDA' });
     await option.first().waitFor({ timeout: 10_000 });
@@ -169,7 +168,7 @@ test('web client end to end', { timeout: 240_000, skip: chromiumMissing() }, asy
   });
 
   await t.test('an alert fires from the simulator: toast and notifications list', async (s) => {
-    if (!loggedIn) return s.skip('needs a login (POST /v1/auth/register missing)');
+    if (!loggedIn) return s.skip('needs a login (the register step failed)');
     await page.goto(base + '/s/MSFT');
     await page.waitForFunction(() => /\d/.test(document.querySelector('.detail [data-field=last]')?.textContent ?? ''));
     // "above" a price far below the market fires on the next tick.
@@ -183,7 +182,7 @@ test('web client end to end', { timeout: 240_000, skip: chromiumMissing() }, asy
   });
 
   await t.test('reload: still logged in (refresh token rotated), watchlist kept', async (s) => {
-    if (!loggedIn) return s.skip('needs a login (POST /v1/auth/register missing)');
+    if (!loggedIn) return s.skip('needs a login (the register step failed)');
     // Make the stored access token stale so the reload must use the refresh token.
     const before = await page.evaluate(() => {
       const s = JSON.parse(localStorage.getItem('bourse.session')!);
@@ -193,7 +192,7 @@ test('web client end to end', { timeout: 240_000, skip: chromiumMissing() }, asy
     await page.goto(base + '/');
     await page.waitForSelector(`text=${email}`);
     await page.waitForSelector('.tab >> text=Tech stocks');
-    await waitFor(async () => (await page.evaluate(() => JSON.parse(localStorage.getItem('bourse.session') ?? '{}').refreshToken)) !== before, 'refresh token rotated');
+    await until(async () => (await page.evaluate(() => JSON.parse(localStorage.getItem('bourse.session') ?? '{}').refreshToken)) !== before, 10_000, 'refresh token rotated');
     await live(page);
     await rowPriceChanges(page, 'AAPL');
   });
@@ -232,11 +231,15 @@ test('web client end to end', { timeout: 240_000, skip: chromiumMissing() }, asy
  */
 async function seedBarHistory(url: string, base: string, symbol: string, minutes: number): Promise<void> {
   let last = 0;
-  for (let i = 0; i < 100 && !(last > 0); i++) {
-    const q = (await (await fetch(`${base}/v1/quotes/${symbol}`)).json()) as { seq: number; last: number | null };
-    last = q.seq > 0 ? (q.last ?? 0) : 0;
-    if (!(last > 0)) await new Promise((r) => setTimeout(r, 100));
-  }
+  await until(
+    async () => {
+      const q = (await (await fetch(`${base}/v1/quotes/${symbol}`)).json()) as { seq: number; last: number | null };
+      last = q.seq > 0 ? (q.last ?? 0) : 0;
+      return last > 0;
+    },
+    10_000,
+    `a live price for ${symbol}`,
+  );
   assert.ok(last > 0, `no live price for ${symbol}`);
   const now = Math.floor(Date.now() / 60_000) * 60_000;
   const rows: unknown[][] = [];
@@ -292,14 +295,6 @@ async function addViaDetail(page: Page, symbol: string): Promise<void> {
   await page.waitForSelector(`button:has-text("Add to ${tab}")`, { state: 'detached' });
   await page.click('a.back');
   await page.waitForSelector(`tr[data-symbol=${symbol}]`);
-}
-
-async function waitFor(cond: () => Promise<boolean>, what: string, ms = 10_000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!(await cond())) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
 }
 
 /** Saves web/test-results/<name>.png and checks it shows a rendered page, not a blank one. */

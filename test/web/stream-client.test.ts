@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import WebSocket from 'ws';
-import { StreamClient, QuoteBook, backoffDelay, hintedDelay, isTerminalClose, type StateChange, type WebSocketLike, type WireFormat } from '../../web/src/stream/index.js';
+import { StreamClient, QuoteBook, backoffDelay, hintedDelay, isTerminalClose, type StateChange, type StreamTimers, type WebSocketLike, type WireFormat } from '../../web/src/stream/index.js';
 import { emptyPostgresDatabase } from '../helpers/db.js';
 import { injectTrades, startTestServer, until } from '../helpers/server.js';
 
@@ -101,4 +101,112 @@ test('stream client: a server restart is met with backoff, the hinted delay, and
   // A new server process starts its seqs over: resume gets a fresh snapshot, and new quotes are not mistaken for duplicates.
   injectTrades(server, ['AAPL'], 77);
   await until(() => book.get('AAPL')?.last === 77, 5000, 'price after restart');
+});
+
+/** Timers driven by the test: `advance(ms)` runs what falls due, in order. */
+function fakeTimers(): StreamTimers & { advance(ms: number): void; readonly pending: number } {
+  let now = 0;
+  let nextId = 0;
+  const due = new Map<number, { at: number; fn: () => void }>();
+  return {
+    now: () => now,
+    setTimeout: (fn, ms) => (due.set(++nextId, { at: now + ms, fn }), nextId),
+    clearTimeout: (h) => void due.delete(h as number),
+    random: () => 0.5,
+    get pending() {
+      return due.size;
+    },
+    advance(ms) {
+      const end = now + ms;
+      for (;;) {
+        const next = [...due].sort((a, b) => a[1].at - b[1].at)[0];
+        if (!next || next[1].at > end) break;
+        due.delete(next[0]);
+        now = next[1].at;
+        next[1].fn();
+      }
+      now = end;
+    },
+  };
+}
+
+/** A socket the test opens by hand; `closed` records the client's close(code). */
+class FakeSocket implements WebSocketLike {
+  binaryType = '';
+  readonly protocol = 'bourse.v1.json';
+  onopen: WebSocketLike['onopen'] = null;
+  onmessage: WebSocketLike['onmessage'] = null;
+  onclose: WebSocketLike['onclose'] = null;
+  onerror: WebSocketLike['onerror'] = null;
+  closed: number | undefined;
+  send(): void {}
+  close(code?: number): void {
+    this.closed = code;
+  }
+}
+
+const settle = () => new Promise((r) => setImmediate(r));
+
+test('stream client: reconnectNow() stops the old heartbeat (it used to close the new connecting socket)', async () => {
+  const timers = fakeTimers();
+  const sockets: FakeSocket[] = [];
+  const client = new StreamClient({ url: 'ws://test/v1/stream', format: 'json', heartbeatMs: 1000, timers, webSocket: () => (sockets.push(new FakeSocket()), sockets.at(-1)!) });
+  client.connect();
+  await settle();
+  sockets[0]!.onopen!({});
+  assert.equal(client.state, 'live');
+  client.reconnectNow();
+  await settle();
+  assert.equal(sockets.length, 2);
+  assert.equal(sockets[0]!.closed, 1000);
+  assert.equal(timers.pending, 0, 'no timer runs while the new socket connects');
+  timers.advance(10_000);
+  assert.equal(sockets[1]!.closed, undefined, 'the connecting socket is left alone');
+  sockets[1]!.onopen!({});
+  assert.equal(client.state, 'live');
+  assert.equal(timers.pending, 1, 'one heartbeat loop');
+  client.close();
+  assert.equal(timers.pending, 0);
+});
+
+test('stream client: reconnectNow() while the token is awaited opens one socket, not two', async () => {
+  const timers = fakeTimers();
+  const sockets: FakeSocket[] = [];
+  const tokens: ((t: string) => void)[] = [];
+  const client = new StreamClient({
+    url: 'ws://test/v1/stream',
+    format: 'json',
+    timers,
+    token: () => new Promise<string>((resolve) => tokens.push(resolve)),
+    webSocket: () => (sockets.push(new FakeSocket()), sockets.at(-1)!),
+  });
+  client.connect();
+  await settle();
+  client.reconnectNow();
+  await settle();
+  assert.equal(tokens.length, 2);
+  tokens[1]!('new');
+  tokens[0]!('old');
+  await settle();
+  assert.equal(sockets.length, 1);
+  client.close();
+});
+
+test('stream client: a heartbeat timeout drops the socket and retries after backoff', async () => {
+  const timers = fakeTimers();
+  const sockets: FakeSocket[] = [];
+  const client = new StreamClient({ url: 'ws://test/v1/stream', format: 'json', heartbeatMs: 1000, backoff: { initialMs: 100, maxMs: 1000 }, timers, webSocket: () => (sockets.push(new FakeSocket()), sockets.at(-1)!) });
+  const states: StateChange[] = [];
+  client.on('state', (s) => states.push(s));
+  client.connect();
+  await settle();
+  sockets[0]!.onopen!({});
+  timers.advance(2000);
+  assert.equal(sockets[0]!.closed, 4000);
+  assert.deepEqual(states.at(-1), { state: 'reconnecting', attempt: 1, retryInMs: 75, close: { code: 4000, reason: 'heartbeat timeout' } });
+  assert.equal(timers.pending, 1, 'only the retry timer');
+  timers.advance(75);
+  await settle();
+  assert.equal(sockets.length, 2);
+  client.close();
 });

@@ -1,7 +1,5 @@
-import type { Api } from './api.js';
-
-export const ALERT_KINDS = ['above', 'below', 'cross', 'pct_move', 'volume_spike'] as const;
-export type AlertKind = (typeof ALERT_KINDS)[number];
+import type { AlertKind } from '../../../core/alerts.js';
+import { listAll, type Api } from './api.js';
 
 export const KIND_LABEL: Record<AlertKind, string> = {
   above: 'Price above',
@@ -36,10 +34,9 @@ export interface NewAlert {
 /** Price kinds carry `price`; the others a `threshold` (percent, or multiple of average volume). */
 export const isPriceKind = (k: AlertKind): boolean => k === 'above' || k === 'below' || k === 'cross';
 
-export async function listAlerts(api: Api): Promise<Alert[]> {
-  const r = await api.get<{ alerts?: Alert[]; items?: Alert[] } | Alert[]>('/v1/alerts');
-  const list = Array.isArray(r) ? r : (r.alerts ?? r.items ?? []);
-  return list.map((a) => ({ ...a, id: String(a.id) }));
+/** Every alert of the investor, newest first (all pages). */
+export function listAlerts(api: Api): Promise<Alert[]> {
+  return listAll<Alert>(api, '/v1/alerts?limit=200', 'alerts');
 }
 
 export function createAlert(api: Api, a: NewAlert): Promise<unknown> {

@@ -45,27 +45,51 @@ export class Api {
 
   async request<T>(method: string, path: string, body?: unknown, retried = false): Promise<T> {
     const token = await this.tokens.accessToken();
-    const headers: Record<string, string> = { accept: 'application/json' };
-    if (body !== undefined) headers['content-type'] = 'application/json';
-    if (token) headers.authorization = `Bearer ${token}`;
-    let res: Response;
     try {
-      res = await fetch(this.base + path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
-    } catch {
-      throw new ApiError(0, 'network', 'the server cannot be reached');
+      return await fetchJson<T>(this.base + path, method, body, token);
+    } catch (err) {
+      if (err instanceof ApiError && err.status === 401 && token && !retried && (await this.tokens.renew())) return this.request<T>(method, path, body, true);
+      throw err;
     }
-    if (res.status === 401 && token && !retried && (await this.tokens.renew())) return this.request<T>(method, path, body, true);
-    const text = await res.text();
-    let json: unknown;
-    try {
-      json = text ? JSON.parse(text) : undefined;
-    } catch {
-      json = undefined;
-    }
-    if (!res.ok) {
-      const e = (json as { error?: { code?: string; message?: string } } | undefined)?.error;
-      throw new ApiError(res.status, e?.code ?? `http_${res.status}`, e?.message ?? res.statusText);
-    }
-    return json as T;
   }
+}
+
+/** One JSON request (Bearer `token` if given): the parsed answer, or an ApiError carrying the server's error code. */
+export async function fetchJson<T>(url: string, method: string, body?: unknown, token?: string): Promise<T> {
+  const headers: Record<string, string> = { accept: 'application/json' };
+  if (body !== undefined) headers['content-type'] = 'application/json';
+  if (token) headers.authorization = `Bearer ${token}`;
+  let res: Response;
+  try {
+    res = await fetch(url, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
+  } catch {
+    throw new ApiError(0, 'network', 'the server cannot be reached');
+  }
+  const text = await res.text();
+  let json: unknown;
+  try {
+    json = text ? JSON.parse(text) : undefined;
+  } catch {
+    json = undefined;
+  }
+  if (!res.ok) {
+    const e = (json as { error?: { code?: string; message?: string } } | undefined)?.error;
+    throw new ApiError(res.status, e?.code ?? `http_${res.status}`, e?.message ?? res.statusText);
+  }
+  return json as T;
+}
+
+/**
+ * Every item of a keyset-paged list: GETs `path` (which sets the page size),
+ * then follows `nextCursor` until the server says there is no more.
+ */
+export async function listAll<T, K extends string = string>(api: Api, path: string, key: K): Promise<T[]> {
+  const out: T[] = [];
+  let cursor: string | null = null;
+  do {
+    const page: { [k in K]: T[] } & { nextCursor: string | null } = await api.get(cursor ? `${path}${path.includes('?') ? '&' : '?'}cursor=${encodeURIComponent(cursor)}` : path);
+    out.push(...page[key]);
+    cursor = page.nextCursor;
+  } while (cursor && out.length < 10_000);
+  return out;
 }

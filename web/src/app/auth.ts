@@ -1,4 +1,4 @@
-import { ApiError, type TokenSource } from './api.js';
+import { ApiError, fetchJson, type TokenSource } from './api.js';
 import { Observable } from './observable.js';
 
 export interface Session {
@@ -45,20 +45,20 @@ export class Auth extends Observable<Session | undefined> implements TokenSource
   }
 
   async register(email: string, password: string): Promise<void> {
-    const r = await post<Partial<Session>>(this.base + '/v1/auth/register', { email, password });
-    if (r.accessToken && r.refreshToken) return this.#store({ email, accessToken: r.accessToken, refreshToken: r.refreshToken });
+    const r = await fetchJson<Partial<Session> | undefined>(this.base + '/v1/auth/register', 'POST', { email, password });
+    if (r?.accessToken && r.refreshToken) return this.#store({ email, accessToken: r.accessToken, refreshToken: r.refreshToken });
     await this.login(email, password);
   }
 
   async login(email: string, password: string): Promise<void> {
-    const r = await post<{ accessToken: string; refreshToken: string }>(this.base + '/v1/auth/login', { email, password });
+    const r = await fetchJson<{ accessToken: string; refreshToken: string }>(this.base + '/v1/auth/login', 'POST', { email, password });
     this.#store({ email, accessToken: r.accessToken, refreshToken: r.refreshToken });
   }
 
   async logout(): Promise<void> {
     const s = this.value;
     this.#store(undefined);
-    if (s) await post(this.base + '/v1/auth/logout', { refreshToken: s.refreshToken }, s.accessToken).catch(() => undefined);
+    if (s) await fetchJson(this.base + '/v1/auth/logout', 'POST', { refreshToken: s.refreshToken }, s.accessToken).catch(() => undefined);
   }
 
   async accessToken(): Promise<string | undefined> {
@@ -90,7 +90,7 @@ export class Auth extends Observable<Session | undefined> implements TokenSource
       return true;
     }
     try {
-      const r = await post<{ accessToken: string; refreshToken: string }>(this.base + '/v1/auth/refresh', { refreshToken: current.refreshToken });
+      const r = await fetchJson<{ accessToken: string; refreshToken: string }>(this.base + '/v1/auth/refresh', 'POST', { refreshToken: current.refreshToken });
       this.#store({ email: current.email, accessToken: r.accessToken, refreshToken: r.refreshToken });
       return true;
     } catch (err) {
@@ -115,16 +115,4 @@ function read(): Session | undefined {
   } catch {
     return undefined;
   }
-}
-
-async function post<T>(url: string, body: unknown, token?: string): Promise<T> {
-  let res: Response;
-  try {
-    res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) }, body: JSON.stringify(body) });
-  } catch {
-    throw new ApiError(0, 'network', 'the server cannot be reached');
-  }
-  const json = (await res.json().catch(() => ({}))) as { error?: { code: string; message: string } };
-  if (!res.ok) throw new ApiError(res.status, json.error?.code ?? `http_${res.status}`, json.error?.message ?? res.statusText);
-  return json as T;
 }

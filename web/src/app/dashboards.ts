@@ -1,4 +1,5 @@
-import type { Api } from './api.js';
+import type { DashboardView } from '../../../core/protocol/messages.js';
+import { listAll, type Api } from './api.js';
 
 export interface Dashboard {
   readonly id: string;
@@ -25,33 +26,14 @@ export interface DashboardStore {
   reorderSymbols(id: string, symbols: readonly string[]): Promise<Dashboard[]>;
 }
 
-type Raw = { id: string | number; name?: string; symbols?: unknown; items?: unknown; watchlist?: unknown; position?: number };
-
-/** Reads a dashboard in the shapes the API may answer with (symbols as strings or as items with `symbol`). */
-export function normaliseDashboard(r: Raw): Dashboard {
-  const list = (r.symbols ?? r.items ?? r.watchlist ?? []) as unknown[];
-  const symbols = (Array.isArray(list) ? list : [])
-    .map((x) => (typeof x === 'string' ? { symbol: x, position: 0 } : (x as { symbol: string; position?: number })))
-    .map((x, i) => ({ symbol: x.symbol, position: x.position ?? i }))
-    .sort((a, b) => a.position - b.position)
-    .map((x) => x.symbol);
-  return { id: String(r.id), name: r.name ?? 'Dashboard', symbols };
-}
-
-/** The server's dashboards: /v1/dashboards (issue 4's shapes). */
+/** The server's dashboards: /v1/dashboards (DashboardView, symbols in watchlist order). */
 export class RemoteDashboards implements DashboardStore {
   constructor(private readonly api: Api) {}
 
   /** Every dashboard, in order (following keyset pages). */
   async list(): Promise<Dashboard[]> {
-    const out: Dashboard[] = [];
-    let cursor: string | null | undefined;
-    do {
-      const r = await this.api.get<{ dashboards: Raw[]; nextCursor?: string | null }>(`/v1/dashboards?limit=100${cursor ? `&cursor=${enc(cursor)}` : ''}`);
-      out.push(...r.dashboards.map(normaliseDashboard));
-      cursor = r.nextCursor;
-    } while (cursor && out.length < 10_000);
-    return out;
+    const views = await listAll<DashboardView>(this.api, '/v1/dashboards?limit=100', 'dashboards');
+    return views.map(({ id, name, symbols }) => ({ id, name, symbols }));
   }
   async create(name: string) {
     await this.api.post('/v1/dashboards', { name });

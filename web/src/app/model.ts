@@ -3,7 +3,7 @@ import { Api, ApiError } from './api.js';
 import { Auth, tokenExpiry, type Session } from './auth.js';
 import { LocalDashboards, RemoteDashboards, type Dashboard, type DashboardStore } from './dashboards.js';
 import { listAlerts, createAlert, deleteAlert, type Alert, type NewAlert } from './alerts.js';
-import { describeNotification, followNotifications, listNotifications, type Notification } from './notifications.js';
+import { followNotifications, listNotifications, type Notification } from './notifications.js';
 import { Observable } from './observable.js';
 
 export interface Toast {
@@ -61,10 +61,6 @@ export class Model {
     });
     this.auth.subscribe((s) => this.#onSession(s));
     addEventListener('online', () => this.stream.reconnectNow());
-  }
-
-  get loggedIn(): boolean {
-    return this.auth.session !== undefined;
   }
 
   async start(): Promise<void> {
@@ -223,7 +219,7 @@ export class Model {
     if (this.notifications.value.some((x) => x.id === n.id)) return;
     this.notifications.set([n, ...this.notifications.value].slice(0, 200));
     this.unread.set(this.unread.value + 1);
-    this.toast(describeNotification(n), 'alert');
+    this.toast(n.message, 'alert');
     void listAlerts(this.api).then((a) => this.alerts.set(a), () => undefined);
   }
 

@@ -1,29 +1,24 @@
 import { backoffDelay } from '../stream/backoff.js';
 import type { Api, TokenSource } from './api.js';
 
+/** An alert firing (the server's NotificationDto, from GET /v1/notifications, SSE and the stream), with its id as a string. */
 export interface Notification {
   readonly id: string;
-  readonly symbol?: string;
-  readonly kind?: string;
-  readonly message?: string;
-  readonly price?: number | null;
-  readonly createdAt?: string | number;
-  readonly [k: string]: unknown;
+  readonly alertId: string;
+  readonly symbol: string;
+  readonly kind: string;
+  /** What fired, as a sentence ("AAPL is at or above 200.00 (200.13)"). */
+  readonly message: string;
+  /** The trade price that fired it. */
+  readonly price: number;
+  /** Event time of that trade, ms since the epoch. */
+  readonly firedAt: number;
 }
 
-export function describeNotification(n: Notification): string {
-  if (typeof n.message === 'string' && n.message) return n.message;
-  const payload = (n.payload ?? {}) as Record<string, unknown>;
-  const symbol = n.symbol ?? payload.symbol ?? '';
-  const kind = n.kind ?? payload.kind ?? 'alert';
-  const price = n.price ?? payload.price ?? payload.last;
-  return `${symbol} ${String(kind).replace('_', ' ')}${price != null ? ` at ${price}` : ''}`.trim();
-}
-
+/** The newest 50 notifications. */
 export async function listNotifications(api: Api): Promise<Notification[]> {
-  const r = await api.get<{ notifications?: Notification[]; items?: Notification[] } | Notification[]>('/v1/notifications?limit=50');
-  const list = Array.isArray(r) ? r : (r.notifications ?? r.items ?? []);
-  return list.map((n) => ({ ...n, id: String(n.id) }));
+  const r = await api.get<{ notifications: (Omit<Notification, 'id'> & { id: number })[] }>('/v1/notifications?limit=50');
+  return r.notifications.map((n) => ({ ...n, id: String(n.id) }));
 }
 
 /**
@@ -47,8 +42,8 @@ export async function followNotifications(base: string, tokens: TokenSource, onN
         await readEvents(res.body, (id, data) => {
           if (id) lastId = id;
           try {
-            const n = JSON.parse(data) as Notification;
-            onNotification({ ...n, id: String(n.id ?? id) });
+            const n = JSON.parse(data) as Omit<Notification, 'id'> & { id: number };
+            onNotification({ ...n, id: String(n.id) });
           } catch {
             /* a comment or keep-alive */
           }

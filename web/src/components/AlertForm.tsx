@@ -1,6 +1,7 @@
 import { useState } from 'preact/hooks';
 import type { Model } from '../app/model.js';
-import { ALERT_KINDS, KIND_LABEL, isPriceKind, type AlertKind } from '../app/alerts.js';
+import { ALERT_KINDS, type AlertKind } from '../../../core/alerts.js';
+import { KIND_LABEL, isPriceKind } from '../app/alerts.js';
 
 /** Creates an alert: symbol, kind, and a price (above/below/cross) or a threshold (% move, volume multiple). */
 export function AlertForm({ model, symbol: fixed, suggest }: { model: Model; symbol?: string; suggest?: number | null }) {

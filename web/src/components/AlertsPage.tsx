@@ -1,11 +1,10 @@
 import type { Model } from '../app/model.js';
 import { useObservable } from '../app/observable.js';
 import { describeAlert } from '../app/alerts.js';
-import { describeNotification } from '../app/notifications.js';
 import { AlertForm } from './AlertForm.js';
 import { useEffect } from 'preact/hooks';
 
-const when = (v: unknown) => (v == null ? '' : new Date(typeof v === 'number' ? v : String(v)).toLocaleString());
+const when = (ms: number | null | undefined) => (ms == null ? '' : new Date(ms).toLocaleString());
 
 /** Every alert (create, delete) and the notifications they produced. */
 export function AlertsPage({ model }: { model: Model }) {
@@ -54,7 +53,7 @@ export function AlertsPage({ model }: { model: Model }) {
           <ul class="notifications">
             {notes.map((n) => (
               <li key={n.id}>
-                {describeNotification(n)} <span class="muted small">{when(n.firedAt ?? n.createdAt)}</span>
+                {n.message} <span class="muted small">{when(n.firedAt)}</span>
               </li>
             ))}
           </ul>

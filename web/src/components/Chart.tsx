@@ -12,9 +12,17 @@ interface Bar {
   v: number;
 }
 
+interface Legend {
+  fast?: number;
+  slow?: number;
+  vol?: number;
+}
+
 const FAST = 10;
 const SLOW = 30;
 const VOL_WINDOW = 20;
+/** Closes that decide every indicator's value at a bar (VOL_WINDOW returns need VOL_WINDOW + 1 closes). */
+const LOOKBACK = Math.max(FAST, SLOW, VOL_WINDOW + 1);
 
 /**
  * Candlesticks of 1-minute bars: history from GET /v1/bars/:symbol, then the
@@ -24,7 +32,7 @@ const VOL_WINDOW = 20;
 export function Chart({ model, symbol }: { model: Model; symbol: string }) {
   const el = useRef<HTMLDivElement>(null);
   const [status, setStatus] = useState('Loading bars…');
-  const [legend, setLegend] = useState<{ fast?: number; slow?: number; vol?: number }>({});
+  const [legend, setLegend] = useState<Legend>({});
 
   useEffect(() => {
     const dark = matchMedia('(prefers-color-scheme: dark)').matches;
@@ -47,7 +55,13 @@ export function Chart({ model, symbol }: { model: Model; symbol: string }) {
     let pending: Bar | undefined;
     const time = (t: number) => (t / 1000) as UTCTimestamp;
 
-    const redrawIndicators = () => {
+    let shown: Legend = {};
+    const showLegend = (l: Legend) => {
+      if (l.fast === shown.fast && l.slow === shown.slow && l.vol === shown.vol) return;
+      shown = l;
+      setLegend(l);
+    };
+    const drawIndicators = () => {
       const closes = bars.map((b) => b.c);
       const f = sma(closes, FAST);
       const s = sma(closes, SLOW);
@@ -56,12 +70,22 @@ export function Chart({ model, symbol }: { model: Model; symbol: string }) {
       fast.setData(line(f));
       slow.setData(line(s));
       vol.setData(line(v));
-      setLegend({ fast: f[f.length - 1], slow: s[s.length - 1], vol: v[v.length - 1] });
+      showLegend({ fast: f[f.length - 1], slow: s[s.length - 1], vol: v[v.length - 1] });
+    };
+    // An indicator at a bar depends only on the closes up to it: a live bar moves only the last point.
+    const updateLastIndicators = () => {
+      const closes = bars.slice(-LOOKBACK).map((b) => b.c);
+      const t = time(bars[bars.length - 1]!.t);
+      const l: Legend = { fast: sma(closes, FAST).at(-1), slow: sma(closes, SLOW).at(-1), vol: volatility(closes, VOL_WINDOW).at(-1) };
+      if (l.fast !== undefined) fast.update({ time: t, value: l.fast });
+      if (l.slow !== undefined) slow.update({ time: t, value: l.slow });
+      if (l.vol !== undefined) vol.update({ time: t, value: l.vol });
+      showLegend(l);
     };
     const drawAll = () => {
       candles.setData(bars.map((b) => ({ time: time(b.t), open: b.o, high: b.h, low: b.l, close: b.c })));
       volume.setData(bars.map((b) => ({ time: time(b.t), value: b.v, color: b.c >= b.o ? '#16a34a55' : '#dc262655' })));
-      redrawIndicators();
+      drawIndicators();
     };
     const apply = (b: Bar) => {
       const last = bars[bars.length - 1];
@@ -70,7 +94,7 @@ export function Chart({ model, symbol }: { model: Model; symbol: string }) {
       else bars.push(b);
       candles.update({ time: time(b.t), open: b.o, high: b.h, low: b.l, close: b.c });
       volume.update({ time: time(b.t), value: b.v, color: b.c >= b.o ? '#16a34a55' : '#dc262655' });
-      redrawIndicators();
+      updateLastIndicators();
       setStatus('');
     };
     const offBar = model.stream.on('bar', (m) => {

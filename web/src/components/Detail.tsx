@@ -9,7 +9,6 @@ import { describeAlert } from '../app/alerts.js';
 
 /** One symbol: live quote, candlestick chart with indicators, and its alerts. */
 export function Detail({ model, symbol }: { model: Model; symbol: string }) {
-  const q = useLiveQuote(model, symbol);
   const session = useObservable(model.auth);
   const dashboards = useObservable(model.dashboards);
   const active = model.active;
@@ -21,19 +20,7 @@ export function Detail({ model, symbol }: { model: Model; symbol: string }) {
         ← Watchlist
       </a>
       <header class="detail-head">
-        <h1 id="detail-title">
-          {symbol} <span class="muted">{q?.name ?? ''}</span>
-        </h1>
-        <div class="quote-line">
-          <span class="big" data-field="last">
-            {fmtPrice(q?.last)}
-          </span>
-          <span class={tone(q?.change)}>{fmtChange(q?.change)}</span>
-          <span class={tone(q?.changePct)}>{fmtPct(q?.changePct)}</span>
-          <span class="muted small">
-            bid {fmtPrice(q?.bid)} · ask {fmtPrice(q?.ask)} · vol {fmtVolume(q?.volume)} · {q?.exchange ?? ''}
-          </span>
-        </div>
+        <QuoteHead model={model} symbol={symbol} />
         {active && dashboards.length > 0 && !inList && (
           <button onClick={() => void model.addSymbol(symbol)}>Add to {active.name}</button>
         )}
@@ -43,7 +30,7 @@ export function Detail({ model, symbol }: { model: Model; symbol: string }) {
         <h2>Alerts</h2>
         {session ? (
           <>
-            <AlertForm model={model} symbol={symbol} suggest={q?.last} />
+            <AlertForm model={model} symbol={symbol} suggest={model.book.get(symbol)?.last} />
             <ul class="plain">
               {alerts.map((a) => (
                 <li>
@@ -65,5 +52,27 @@ export function Detail({ model, symbol }: { model: Model; symbol: string }) {
         )}
       </section>
     </section>
+  );
+}
+
+/** The title and the live quote line: the only part of the page that re-renders with every quote. */
+function QuoteHead({ model, symbol }: { model: Model; symbol: string }) {
+  const q = useLiveQuote(model, symbol);
+  return (
+    <>
+      <h1 id="detail-title">
+        {symbol} <span class="muted">{q?.name ?? ''}</span>
+      </h1>
+      <div class="quote-line">
+        <span class="big" data-field="last">
+          {fmtPrice(q?.last)}
+        </span>
+        <span class={tone(q?.change)}>{fmtChange(q?.change)}</span>
+        <span class={tone(q?.changePct)}>{fmtPct(q?.changePct)}</span>
+        <span class="muted small">
+          bid {fmtPrice(q?.bid)} · ask {fmtPrice(q?.ask)} · vol {fmtVolume(q?.volume)} · {q?.exchange ?? ''}
+        </span>
+      </div>
+    </>
   );
 }

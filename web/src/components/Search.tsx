@@ -2,13 +2,12 @@ import { useEffect, useRef, useState } from 'preact/hooks';
 import type { Model } from '../app/model.js';
 import { navigate } from '../app/router.js';
 
+/** A GET /v1/search result (the fields shown). */
 interface Hit {
   readonly ticker: string;
   readonly name: string;
-  readonly exchange?: string;
-  readonly industry?: string;
-  readonly sicDescription?: string;
-  readonly sic?: string | number;
+  readonly exchange: string | null;
+  readonly sicDescription: string | null;
 }
 
 /**
@@ -96,7 +95,7 @@ export function Search({ model }: { model: Model }) {
               <button class="hit" onMouseDown={(e) => e.preventDefault()} onClick={() => add(h)} title="Add to watchlist">
                 <b>{h.ticker}</b> <span class="name">{h.name}</span>
                 <span class="muted small">
-                  {[h.exchange, h.industry ?? h.sicDescription].filter(Boolean).join(' · ')}
+                  {[h.exchange, h.sicDescription].filter(Boolean).join(' · ')}
                 </span>
               </button>
               <button class="link small" onMouseDown={(e) => e.preventDefault()} onClick={() => show(h)} aria-label={`Open ${h.ticker} chart`}>

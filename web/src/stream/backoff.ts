@@ -1,3 +1,5 @@
+import { TERMINAL_CLOSE_RANGE } from '../../../core/errors.js';
+
 /** Reconnect delays: exponential, capped, with jitter so a restarted server is not met by every client at once. */
 export interface BackoffOptions {
   /** First delay's ceiling, ms. */
@@ -33,5 +35,5 @@ export function hintedDelay(reason: string): number | undefined {
 
 /** Close codes 4500–4999 are terminal (docs/errors.md): do not reconnect. 1000 is a deliberate close. */
 export function isTerminalClose(code: number): boolean {
-  return code >= 4500 && code <= 4999;
+  return code >= TERMINAL_CLOSE_RANGE[0] && code <= TERMINAL_CLOSE_RANGE[1];
 }

@@ -86,6 +86,8 @@ export class StreamClient extends Emitter<StreamEvents> {
   #lastFrameAt = 0;
   #pingId = 0;
   #stopped = true;
+  /** Bumped by every #open(): an attempt still awaiting its token gives way to a newer one. */
+  #generation = 0;
 
   constructor(options: StreamOptions) {
     super();
@@ -105,11 +107,6 @@ export class StreamClient extends Emitter<StreamEvents> {
     return this.#state;
   }
 
-  /** Symbols currently subscribed (any channel). */
-  get symbols(): string[] {
-    return [...this.#subs.keys()];
-  }
-
   /** Last seq seen for `symbol` (0 before its first snapshot). */
   lastSeq(symbol: string): number {
     return this.#seqs.get(symbol.toUpperCase()) ?? 0;
@@ -126,28 +123,15 @@ export class StreamClient extends Emitter<StreamEvents> {
   /** Closes for good (until connect()); subscriptions are kept for the next connect(). */
   close(): void {
     this.#stopped = true;
-    this.#o.timers.clearTimeout(this.#retryTimer);
-    this.#o.timers.clearTimeout(this.#heartbeat);
-    const ws = this.#ws;
-    this.#ws = undefined;
-    if (ws) {
-      ws.onclose = ws.onmessage = ws.onerror = ws.onopen = null;
-      ws.close(1000, 'client closed');
-    }
+    this.#dropSocket(1000, 'client closed');
     this.#setState({ state: 'closed', attempt: this.#attempt });
   }
 
   /** Drops the current socket and reconnects now (e.g. after a new login, or when the browser comes back online). */
   reconnectNow(): void {
     if (this.#stopped) return this.connect();
-    this.#o.timers.clearTimeout(this.#retryTimer);
+    this.#dropSocket(1000, 'reconnecting');
     this.#attempt = 0;
-    const ws = this.#ws;
-    this.#ws = undefined;
-    if (ws) {
-      ws.onclose = ws.onmessage = ws.onerror = ws.onopen = null;
-      ws.close(1000, 'reconnecting');
-    }
     void this.#open();
   }
 
@@ -191,6 +175,7 @@ export class StreamClient extends Emitter<StreamEvents> {
 
   async #open(): Promise<void> {
     if (this.#stopped) return;
+    const generation = ++this.#generation;
     if (this.#state === 'closed') this.#setState({ state: 'connecting', attempt: 0 });
     else if (this.#state === 'live') this.#setState({ state: 'reconnecting', attempt: 0 });
     let url = this.#o.url;
@@ -200,7 +185,8 @@ export class StreamClient extends Emitter<StreamEvents> {
     } catch {
       // No token (refresh failed): connect anonymously; the app decides whether to log out.
     }
-    if (this.#stopped) return;
+    // close() or a newer attempt (reconnectNow() during the await) took over.
+    if (this.#stopped || generation !== this.#generation) return;
     let ws: WebSocketLike;
     try {
       ws = this.#o.webSocket(url, [SUBPROTOCOLS[this.#o.format]]);
@@ -323,15 +309,25 @@ export class StreamClient extends Emitter<StreamEvents> {
     this.#heartbeat = t.setTimeout(() => {
       const quiet = t.now() - this.#lastFrameAt;
       if (quiet >= 2 * this.#o.heartbeatMs) {
-        this.#ws?.close(4000, 'heartbeat timeout');
-        // Some sockets never fire onclose on a dead network: fire it ourselves.
-        const ws = this.#ws;
-        if (ws?.onclose) ws.onclose({ code: 4000, reason: 'heartbeat timeout' });
+        // Some sockets never fire onclose on a dead network: do not wait for it.
+        this.#dropSocket(4000, 'heartbeat timeout');
+        this.#retry({ code: 4000, reason: 'heartbeat timeout' });
         return;
       }
       if (quiet >= this.#o.heartbeatMs) this.#send({ op: 'ping', id: `hb-${++this.#pingId}` });
       this.#armHeartbeat();
     }, Math.max(1000, this.#o.heartbeatMs / 2));
+  }
+
+  /** Stops both timers and closes the current socket, detached first so its onclose cannot schedule a retry. */
+  #dropSocket(code: number, reason: string): void {
+    this.#o.timers.clearTimeout(this.#retryTimer);
+    this.#o.timers.clearTimeout(this.#heartbeat);
+    const ws = this.#ws;
+    this.#ws = undefined;
+    if (!ws) return;
+    ws.onclose = ws.onmessage = ws.onerror = ws.onopen = null;
+    ws.close(code, reason);
   }
 
   #setState(s: StateChange): void {

@@ -1,7 +1,8 @@
 import { Packr, Unpackr } from 'msgpackr';
+import { SUBPROTOCOL_JSON, SUBPROTOCOL_MSGPACK } from '../../../core/protocol/messages.js';
 import type { ServerMessage, WireFormat } from './types.js';
 
-export const SUBPROTOCOLS: Readonly<Record<WireFormat, string>> = { json: 'bourse.v1.json', msgpack: 'bourse.v1.msgpack' };
+export const SUBPROTOCOLS: Readonly<Record<WireFormat, string>> = { json: SUBPROTOCOL_JSON, msgpack: SUBPROTOCOL_MSGPACK };
 
 // Plain maps both ways (no msgpackr records): what the server speaks.
 const packr = new Packr({ useRecords: false, variableMapSize: true });

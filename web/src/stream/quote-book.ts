@@ -37,13 +37,13 @@ export class QuoteBook {
   readonly #historyLength: number;
   readonly #schedule: (fn: () => void) => void;
   #scheduled = false;
-  readonly #off: (() => void)[];
 
   constructor(stream: StreamClient, o: QuoteBookOptions = {}) {
     this.#historyLength = o.historyLength ?? 60;
     const raf = (globalThis as { requestAnimationFrame?: (fn: () => void) => number }).requestAnimationFrame;
     this.#schedule = o.schedule ?? (raf ? (fn) => void raf(fn) : (fn) => void setTimeout(fn, 16));
-    this.#off = [stream.on('snapshot', (m) => this.#apply(m)), stream.on('quote', (m) => this.#apply(m))];
+    stream.on('snapshot', (m) => this.#apply(m));
+    stream.on('quote', (m) => this.#apply(m));
   }
 
   get(symbol: string): LiveQuote | undefined {
@@ -61,28 +61,19 @@ export class QuoteBook {
     this.#quotes.delete(symbol);
   }
 
-  dispose(): void {
-    this.#off.forEach((off) => off());
-    this.#listeners.clear();
-  }
-
-  #apply(message: QuoteMessage | SnapshotMessage): void {
-    // seq 0: the symbol was never published; its zeros mean "unknown", not a price of 0.
-    const m = message.seq === 0 ? unknownFields(message) : message;
+  #apply(m: QuoteMessage | SnapshotMessage): void {
     const prev = this.#quotes.get(m.symbol);
     let history = prev?.history ?? [];
     if (m.last !== null && m.last !== history[history.length - 1]) {
-      history = [...history, m.last];
-      if (history.length > this.#historyLength) history = history.slice(history.length - this.#historyLength);
+      const next = history.slice(Math.max(0, history.length + 1 - this.#historyLength));
+      next.push(m.last);
+      history = next;
     }
+    const name = m.type === 'snapshot' ? m.name : prev?.name;
+    const exchange = m.type === 'snapshot' ? m.exchange : prev?.exchange;
+    // The rest is this call's own copy of the message: complete it in place.
     const { type: _type, ...fields } = m as QuoteMessage & { ta?: number; bar?: unknown };
-    this.#quotes.set(m.symbol, {
-      ...fields,
-      name: m.type === 'snapshot' ? m.name : prev?.name,
-      exchange: m.type === 'snapshot' ? m.exchange : prev?.exchange,
-      prevLast: prev?.last ?? null,
-      history,
-    });
+    this.#quotes.set(m.symbol, Object.assign(fields, { name, exchange, prevLast: prev?.last ?? null, history }));
     this.#dirty.add(m.symbol);
     if (!this.#scheduled) {
       this.#scheduled = true;
@@ -97,12 +88,4 @@ export class QuoteBook {
     this.#dirty.clear();
     for (const fn of this.#listeners) fn(changed);
   }
-}
-
-const PRICE_FIELDS = ['last', 'lastSize', 'bid', 'ask', 'bidSize', 'askSize', 'open', 'high', 'low', 'prevClose', 'change', 'changePct', 'vwap', 'sma', 'ema', 'volatility'] as const;
-
-function unknownFields<M extends QuoteMessage | SnapshotMessage>(m: M): M {
-  const out: Record<string, unknown> = { ...m };
-  for (const f of PRICE_FIELDS) out[f] = null;
-  return out as M;
 }
