@@ -74,7 +74,7 @@ test('firings are resent on a new store port until the store confirms them', asy
   assert.equal(first.firings.length, 1);
   assert.equal(link.unconfirmed, 1);
   link.flush();
-  assert.equal(a.got.length, 1, 'nothing new: nothing sent');
+  assert.equal(link.stats.sent, 1, 'nothing new: nothing sent');
 
   // The store thread restarted before confirming: the new port gets the firing again.
   a.port.close();
@@ -93,8 +93,10 @@ test('firings are resent on a new store port until the store confirms them', asy
   link.flush();
   const re = await c.next();
   assert.equal(re.firings[0].fireSeq, 2, 're-armed by the store (fireSeq 1 recorded): the next firing is 2');
+  assert.equal(link.stats.badMessages, 0);
   link.receive({ type: 'nonsense' });
   link.receive(null);
+  assert.equal(link.stats.badMessages, 2, 'unknown and empty messages are counted, not thrown');
   c.port.close();
   link.close();
 });

@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { loadStaticFiles, registerStaticRoutes } from '../../gateway/static-routes.js';
-import { closeApp, createApp, listenPort } from '../../gateway/uws.js';
+import { closeApp, createApp, listenPort, type TemplatedApp } from '../../gateway/uws.js';
 import { startTestServer } from '../helpers/server.js';
 
 interface Got {
@@ -28,6 +28,11 @@ function get(port: number, path: string, headers: Record<string, string> = {}): 
   });
 }
 
+/** Listens on 127.0.0.1:0; resolves to the port. */
+function listen(app: TemplatedApp): Promise<number> {
+  return new Promise((resolve, reject) => app.listen('127.0.0.1', 0, (s) => (s ? resolve(listenPort(s)) : reject(new Error('cannot listen')))));
+}
+
 const INDEX = '<!doctype html><title>Bourse</title><div id="app"></div>';
 const APP_JS = `console.log(${JSON.stringify('x'.repeat(4000))});`;
 
@@ -42,7 +47,7 @@ async function withStaticServer(fn: (port: number) => Promise<void>): Promise<vo
   registerStaticRoutes(app, loadStaticFiles(dir));
   // Files are in memory: deleting them after start changes nothing.
   rmSync(dir, { recursive: true, force: true });
-  const port = await new Promise<number>((resolve, reject) => app.listen('127.0.0.1', 0, (s) => (s ? resolve(listenPort(s)) : reject(new Error('cannot listen')))));
+  const port = await listen(app);
   try {
     await fn(port);
   } finally {
@@ -113,7 +118,7 @@ test('static files: a missing build directory serves nothing and says why', asyn
   assert.equal(loadStaticFiles(join(tmpdir(), 'bourse-no-such-dir')).size, 0);
   const app = createApp();
   registerStaticRoutes(app, loadStaticFiles(join(tmpdir(), 'bourse-no-such-dir')));
-  const port = await new Promise<number>((resolve, reject) => app.listen('127.0.0.1', 0, (s) => (s ? resolve(listenPort(s)) : reject(new Error('cannot listen')))));
+  const port = await listen(app);
   try {
     const r = await get(port, '/');
     assert.equal(r.status, 404);

@@ -1,3 +1,4 @@
+import assert from 'node:assert/strict';
 import { DEFAULT_METRICS_PREFIX, ThreadStatus, loadConfig, statusSlots, type ThreadMetrics } from '../../core/index.js';
 import { GatewayMetrics } from '../../gateway/metrics.js';
 import { ShardMetrics } from '../../actors/metrics.js';
@@ -36,4 +37,26 @@ export function exposedNames(text: string): Set<string> {
     if (m) out.add(m[1]);
   }
   return out;
+}
+
+/** Series → value from a Prometheus text exposition; the key is seriesKey(name, labels). Asserts that every line parses. */
+export function parseExposition(text: string): Map<string, number> {
+  const out = new Map<string, number>();
+  for (const line of text.split('\n')) {
+    if (!line || line.startsWith('#')) continue;
+    const m = /^([a-zA-Z_:][a-zA-Z0-9_:]*)(\{(.*)\})? (\S+)$/.exec(line);
+    assert.ok(m, `unparsable exposition line: ${line}`);
+    const labels: Record<string, string> = {};
+    for (const l of (m[3] ?? '').matchAll(/([a-zA-Z_][a-zA-Z0-9_]*)="((?:[^"\\]|\\.)*)"/g)) labels[l[1]] = l[2];
+    out.set(seriesKey(m[1], labels), Number(m[4]));
+  }
+  return out;
+}
+
+/** A series' key: `name{a="x",b="y"}` with the labels sorted, or the bare name without labels. */
+export function seriesKey(name: string, labels: Readonly<Record<string, string | number>>): string {
+  const parts = Object.keys(labels)
+    .sort()
+    .map((k) => `${k}="${String(labels[k])}"`);
+  return parts.length ? `${name}{${parts.join(',')}}` : name;
 }

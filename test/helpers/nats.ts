@@ -1,12 +1,13 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { after, before } from 'node:test';
 import { connect, type JetStreamManager, type NatsConnection } from 'nats';
 import { ensureStreams, type MarketStreamsConfig } from '../../ingest/jetstream/market-stream.js';
+import { freePort } from './ports.js';
+import { until } from './wait.js';
 
 /**
  * The one setup/cleanup helper for NATS JetStream in tests (no mocks).
@@ -116,17 +117,14 @@ export async function startNatsServer(): Promise<NatsServerProcess> {
   const url = `nats://127.0.0.1:${port}`;
   let child: ChildProcess | undefined;
   const launch = async (): Promise<void> => {
-    child = spawn(NATS_SERVER_BIN, ['-a', '127.0.0.1', '-p', String(port), '-js', '-sd', dir], { stdio: 'ignore' });
-    const end = Date.now() + 10_000;
-    for (;;) {
+    const c = spawn(NATS_SERVER_BIN, ['-a', '127.0.0.1', '-p', String(port), '-js', '-sd', dir], { stdio: 'ignore' });
+    child = c;
+    await until(async () => {
+      if (c.exitCode !== null) throw new Error(`nats-server exited (${c.exitCode}) before it answered on ${url}`);
       const nc = await tryConnect(url);
-      if (nc) {
-        await nc.close();
-        return;
-      }
-      if (Date.now() > end || child.exitCode !== null) throw new Error(`nats-server did not start on ${url}`);
-      await new Promise((r) => setTimeout(r, 50));
-    }
+      await nc?.close();
+      return nc !== undefined;
+    }, 10_000, `nats-server on ${url}`);
   };
   const kill = async (hard = false): Promise<void> => {
     const c = child;
@@ -149,24 +147,9 @@ export async function startNatsServer(): Promise<NatsServerProcess> {
   };
 }
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => resolve(port));
-    });
-  });
-}
-
-/** Polls an async condition until true or `ms` elapse. */
-export async function eventually(cond: () => boolean | Promise<boolean>, ms = 10_000, what = 'condition'): Promise<void> {
-  const end = Date.now() + ms;
-  while (!(await cond())) {
-    if (Date.now() > end) throw new Error(`timed out after ${ms} ms waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
+/** until() with the NATS tests' default budget of 10 s. */
+export function eventually(cond: () => boolean | Promise<boolean>, ms = 10_000, what: string | (() => string) = 'condition'): Promise<void> {
+  return until(cond, ms, what);
 }
 
 /**

@@ -1,7 +1,12 @@
+import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { createServer } from 'node:net';
+import { after, before } from 'node:test';
 import { Redis } from 'ioredis';
+import { createLogger } from '../../core/index.js';
+import { RedisConnection } from '../../core/speed/index.js';
+import { freePort } from './ports.js';
+import { until } from './wait.js';
 
 /**
  * The one setup/cleanup helper for Redis in tests (no mocks).
@@ -10,7 +15,8 @@ import { Redis } from 'ioredis';
  * local service) with a key prefix of its own (`bourse-t-<random>:`); close()
  * deletes every key under the prefix and disconnects. startRedisServer()
  * runs a private redis-server on a free port (no persistence) for tests that
- * take Redis away and bring it back.
+ * take Redis away and bring it back. redisSuite() gives a node:test file
+ * a fixture and ready RedisConnections for all of its tests.
  */
 export const REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
 const REDIS_SERVER_BIN = process.env.REDIS_SERVER_BIN ?? 'redis-server';
@@ -79,12 +85,10 @@ export async function startRedisServer(): Promise<RedisServerProcess> {
   const launch = async (): Promise<void> => {
     const c = spawn(REDIS_SERVER_BIN, ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--daemonize', 'no'], { stdio: 'ignore' });
     child = c;
-    const end = Date.now() + 10_000;
-    for (;;) {
-      if (await answers(url)) return;
-      if (Date.now() > end || c.exitCode !== null) throw new Error(`redis-server did not start on ${url}`);
-      await new Promise((r) => setTimeout(r, 30));
-    }
+    await until(async () => {
+      if (c.exitCode !== null) throw new Error(`redis-server exited (${c.exitCode}) before it answered on ${url}`);
+      return answers(url);
+    }, 10_000, `redis-server on ${url}`);
   };
   const kill = async (): Promise<void> => {
     const c = child;
@@ -111,13 +115,47 @@ async function answers(url: string): Promise<boolean> {
   }
 }
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => resolve(port));
-    });
+/** A node:test file's Redis (redisSuite). */
+export interface RedisSuite {
+  readonly fx: RedisFixture;
+  /** The first connection. */
+  readonly conn: RedisConnection;
+  /** Every connection, in the order of the names. */
+  readonly connections: readonly RedisConnection[];
+}
+
+/**
+ * A node:test file's Redis: before its tests, a fixture and one ready
+ * RedisConnection per name (the names show in CLIENT LIST); after them, the
+ * connections are closed and the fixture's keys deleted.
+ */
+export function redisSuite(...names: [string, ...string[]]): RedisSuite {
+  let fx: RedisFixture | undefined;
+  const connections: RedisConnection[] = [];
+  const log = createLogger('silent', { thread: 'test' });
+  before(async () => {
+    fx = await redisFixture();
+    for (const name of names) connections.push(new RedisConnection({ url: fx.url, name, log }));
+    for (const [i, c] of connections.entries()) assert.ok(await c.waitReady(5000), `${names[i]} connected to the test Redis`);
   });
+  after(async () => {
+    for (const c of connections) await c.close();
+    await fx?.close();
+  });
+  const used = <T>(value: T | undefined): T => {
+    if (value === undefined) throw new Error('redisSuite: used before its before() hook ran');
+    return value;
+  };
+  return {
+    get fx() {
+      return used(fx);
+    },
+    get conn() {
+      return used(connections[0]);
+    },
+    get connections() {
+      used(fx);
+      return connections;
+    },
+  };
 }

@@ -3,6 +3,8 @@ import { startServer, type ServerHandle } from '../../cli/supervisor.js';
 import { emptyPostgresDatabase } from './db.js';
 import { testSigningKeyPem } from './store-context.js';
 
+export { sleep, until } from './wait.js';
+
 /**
  * Starts a real Bourse (all threads) in this process on 127.0.0.1:0.
  * Defaults suit deterministic tests: no feed (ticks are injected), 2 gateways,
@@ -58,15 +60,4 @@ export function tickRecords(ticks: Partial<Tick>[]): Float64Array {
 export function injectTrades(server: ServerHandle, symbols: string[], price: number, size = 100): void {
   const recs = tickRecords(symbols.map((s) => ({ symbol: server.universe.id(s), price, size, kind: TickKind.trade })));
   server.inject(recs, symbols.length);
-}
-
-export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
-
-/** Polls `cond` until true or `ms` elapse. */
-export async function until(cond: () => boolean | Promise<boolean>, ms = 5000, what = 'condition'): Promise<void> {
-  const end = Date.now() + ms;
-  while (!(await cond())) {
-    if (Date.now() > end) throw new Error(`timed out after ${ms} ms waiting for ${what}`);
-    await sleep(10);
-  }
 }

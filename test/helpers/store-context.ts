@@ -25,15 +25,23 @@ export interface TestStore {
   close(): Promise<void>;
 }
 
+export interface TestStoreOptions {
+  /** The symbols (default: the embedded universe). */
+  readonly universe?: Universe;
+  /** Apply the migrations (default true); false leaves the database empty. */
+  readonly migrate?: boolean;
+}
+
 /**
- * A store thread's context without the thread: a fresh migrated database of
- * `kind`, the embedded universe, a manual clock, and a pushToGateways that
- * records. For unit tests of domain modules on both backends.
+ * A store thread's context without the thread: a fresh database of `kind`
+ * (migrated unless `migrate: false`), the embedded universe unless another is
+ * given, a manual clock, and a pushToGateways that records. For unit tests of
+ * domain modules on both backends.
  */
-export async function testStore(kind: DatabaseKind, env: Record<string, string> = {}): Promise<TestStore> {
+export async function testStore(kind: DatabaseKind, env: Record<string, string> = {}, opts: TestStoreOptions = {}): Promise<TestStore> {
   const config = loadConfig({ LOG_LEVEL: 'silent', PASSWORD_HASH_COST: '10', ...env });
-  const db = await testDatabase(kind);
-  const universe = new Universe(EMBEDDED_COMPANIES);
+  const db = await testDatabase(kind, { migrate: opts.migrate });
+  const universe = opts.universe ?? new Universe(EMBEDDED_COMPANIES);
   const clock = new ManualClock(Date.now());
   const pushes: RpcPush[] = [];
   const shardMessages: { shard: number; message: unknown }[] = [];

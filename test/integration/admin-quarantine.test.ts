@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { bourseNatsEnv } from '../helpers/bourse-nats.js';
 import { natsFixture } from '../helpers/nats.js';
-import { startTestServer } from '../helpers/server.js';
+import { startTestServer, until } from '../helpers/server.js';
 
 const TOKEN = 'test-admin-token-0123456789';
 
@@ -22,10 +22,7 @@ test('/admin/quarantine: a poison pill from MARKET is listed, shown, replayed an
     const js = nats.nc.jetstream();
     await js.publish(`${env.NATS_SUBJECT_PREFIX}.trade.AAPL`, new Uint8Array([0xc1, 0xff, 0x00]));
     let list = await call(base);
-    for (let i = 0; i < 100 && list.body.entries?.length !== 1; i++) {
-      await new Promise((r) => setTimeout(r, 50));
-      list = await call(base);
-    }
+    await until(async () => (list = await call(base)).body.entries?.length === 1, 5000, 'the poison pill in quarantine');
     assert.equal(list.status, 200);
     assert.equal(list.body.entries.length, 1);
     const entry = list.body.entries[0];
@@ -47,10 +44,10 @@ test('/admin/quarantine: a poison pill from MARKET is listed, shown, replayed an
     const replayed = await call(`${base}/${entry.id}/replay`, { method: 'POST' });
     assert.deepEqual(replayed.body, { replayed: entry.id });
     let again = await call(base);
-    for (let i = 0; i < 100 && !(again.body.entries.length === 1 && again.body.entries[0].id !== entry.id); i++) {
-      await new Promise((r) => setTimeout(r, 50));
+    await until(async () => {
       again = await call(base);
-    }
+      return again.body.entries.length === 1 && again.body.entries[0].id !== entry.id;
+    }, 5000, 'the replayed pill quarantined again');
     assert.notEqual(again.body.entries[0].id, entry.id);
     const del = await call(`${base}/${again.body.entries[0].id}`, { method: 'DELETE' });
     assert.deepEqual(del.body, { purged: 1 });

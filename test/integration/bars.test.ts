@@ -1,7 +1,7 @@
 import test from 'node:test';
 import assert from 'node:assert/strict';
 import { TickKind } from '../../core/index.js';
-import { startTestServer, sleep, tickRecords } from '../helpers/server.js';
+import { startTestServer, tickRecords, until } from '../helpers/server.js';
 
 const MINUTE = 60_000;
 
@@ -23,13 +23,12 @@ test('bars closed by the actors are persisted and served by GET /v1/bars/:symbol
 
   const url = `http://127.0.0.1:${server.port}/v1/bars/AAPL?from=${m0}`;
   let body: { symbol: string; bars: { t: number; o: number; h: number; l: number; c: number; v: number; n: number }[]; nextCursor: string | null } | undefined;
-  for (let i = 0; i < 100; i++) {
+  await until(async () => {
     const res = await fetch(url);
     assert.equal(res.status, 200);
     body = (await res.json()) as typeof body;
-    if (body!.bars.length >= 3) break;
-    await sleep(50);
-  }
+    return body!.bars.length >= 3;
+  }, 5000, 'three bars');
   assert.deepEqual(body!.bars, [
     { t: m0, o: 100, h: 102, l: 100, c: 102, v: 15, n: 2 },
     { t: m0 + MINUTE, o: 101, h: 101, l: 101, c: 101, v: 7, n: 1 },

@@ -33,7 +33,9 @@ describe('REST /v1/dashboards', () => {
     const ws2 = new TestClient(port, 'msgpack', ['bourse.v1.msgpack', `bourse.bearer.${ann.accessToken}`]);
     const wsBob = new TestClient(port, 'json', undefined, `access_token=${bob.accessToken}`);
     await Promise.all([ws1.opened, ws2.opened, wsBob.opened]);
-    const pushed = (change: string, from = 0) => Promise.all([ws1, ws2].map((c) => c.next<DashboardsMessage>((m) => m.type === 'dashboards' && m.change === change, 5000, from)));
+    // The pushes of earlier changes may still be arriving when a later change is made: `match` picks the one a check is about.
+    const pushed = (change: string, from = 0, match: (m: DashboardsMessage) => boolean = () => true) =>
+      Promise.all([ws1, ws2].map((c) => c.next<DashboardsMessage>((m) => m.type === 'dashboards' && m.change === change && match(m as DashboardsMessage), 5000, from)));
 
     const created = await a.post('/v1/dashboards', { name: 'Tech' });
     assert.equal(created.status, 201);
@@ -56,7 +58,7 @@ describe('REST /v1/dashboards', () => {
     from = ws1.messages.length;
     const renamed = await a.patch(`/v1/dashboards/${id}`, { name: 'Chips' });
     assert.deepEqual([renamed.status, renamed.body.name], [200, 'Chips']);
-    assert.equal((await pushed('updated', from))[0].dashboard?.name, 'Chips');
+    assert.equal((await pushed('updated', from, (m) => m.dashboard?.name === 'Chips'))[0].dashboard?.name, 'Chips');
     const second = (await a.post('/v1/dashboards', { name: 'Energy' })).body;
     const order = await a.put('/v1/dashboards/order', { ids: [second.id, id] });
     assert.deepEqual([order.status, order.body.order], [200, [second.id, id]]);

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { QuoteMessage } from '../../core/index.js';
 import { bourseNatsEnv } from '../helpers/bourse-nats.js';
+import { runBourse } from '../helpers/cli.js';
 import { natsFixture } from '../helpers/nats.js';
 import { startTestServer, until } from '../helpers/server.js';
 import { TestClient } from '../helpers/ws-client.js';
@@ -36,7 +37,6 @@ test('NATS_URL set: simulator → JetStream MARKET → durable consumer → shar
 });
 
 test('a separate `bourse feed simulate` process publishes into MARKET; the server (FEED=none) streams it', async () => {
-  const { spawn } = await import('node:child_process');
   const nats = await natsFixture();
   const streams = bourseNatsEnv(nats.url);
   const env = { ...streams.env };
@@ -45,15 +45,11 @@ test('a separate `bourse feed simulate` process publishes into MARKET; the serve
     const c = await TestClient.connect(server.port);
     c.send({ op: 'subscribe', symbols: ['AAPL'] });
     await c.next((m) => m.type === 'snapshot');
-    const bin = new URL('../../../bin/bourse.js', import.meta.url).pathname;
-    const feed = spawn(process.execPath, [bin, 'feed', 'simulate', '--rate', '3000', '--duration', '3'], { env: { ...process.env, ...env, UNIVERSE_SIZE: '200', LOG_LEVEL: 'warn' } });
-    let out = '';
-    feed.stdout.on('data', (d) => (out += d));
-    feed.stderr.on('data', (d) => (out += d));
-    const exited = new Promise<number | null>((r) => feed.on('exit', r));
+    const feed = runBourse(['feed', 'simulate', '--rate', '3000', '--duration', '3'], { ...env, UNIVERSE_SIZE: '200' });
     await until(() => c.ofType('quote').length >= 5, 10_000, 'quotes from the feed process');
-    assert.equal(await exited, 0, out);
-    assert.match(out, /stopped: \d+ ticks acked by JetStream, 0 not/);
+    const { code, out, err } = await feed;
+    assert.equal(code, 0, `${out}${err}`);
+    assert.match(`${out}${err}`, /stopped: \d+ ticks acked by JetStream, 0 not/);
     c.close();
   } finally {
     await server.stop();
@@ -75,16 +71,10 @@ test('NATS restart survived: /readyz goes not-ready and back, the consumer resum
 
     await natsd.kill(true);
     let state = await readiness();
-    for (let i = 0; i < 100 && state === 'ready'; i++) {
-      await new Promise((r) => setTimeout(r, 50));
-      state = await readiness();
-    }
+    await until(async () => (state = await readiness()) !== 'ready', 5000, 'NATS seen down');
     assert.equal(state, 'starting', '/readyz shows NATS reconnecting');
     await natsd.restart();
-    for (let i = 0; i < 300 && state !== 'ready'; i++) {
-      await new Promise((r) => setTimeout(r, 50));
-      state = await readiness();
-    }
+    await until(async () => (state = await readiness()) === 'ready', 15_000, 'NATS ready again');
     assert.equal(state, 'ready', 'reconnected with backoff');
     const before = c.messages.length;
     await until(() => c.messages.slice(before).filter((m) => m.type === 'quote').length >= 5, 15_000, 'quotes after the restart');

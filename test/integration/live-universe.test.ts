@@ -4,6 +4,7 @@ import { ManualClock, TickKind, type QuoteMessage } from '../../core/index.js';
 import { StaticCompanySource } from '../../ingest/sec/company-source.js';
 import { syncCompanies } from '../../ingest/sec/company-sync.js';
 import type { CompanyObservation } from '../../ingest/sec/company.js';
+import { bourseNatsEnv } from '../helpers/bourse-nats.js';
 import { natsFixture, uniqueSuffix } from '../helpers/nats.js';
 import { startTestServer, tickRecords, until } from '../helpers/server.js';
 import { TestClient } from '../helpers/ws-client.js';
@@ -17,15 +18,11 @@ test('UNIVERSE_SOURCE=sec follows the SEC stream live: a new listing streams wit
   const clock = new ManualClock();
   const sync = (...companies: CompanyObservation[]) => syncCompanies({ nc: nats.nc, source: new StaticCompanySource(companies.map((company) => ({ kind: 'company' as const, company }))), stream, clock });
   await sync(company(1, 'Alpha Corp', 'ALPH'), company(2, 'Beta Inc', 'BETA'), company(3, 'Gamma Ltd', 'GAMA'));
+  const market = bourseNatsEnv(nats.url);
   const env = {
-    NATS_URL: nats.url,
+    ...market.env,
     SEC_STREAM: stream.name,
     SEC_SUBJECT_PREFIX: stream.prefix,
-    NATS_MARKET_STREAM: `MARKET_${id}`,
-    NATS_QUARANTINE_STREAM: `QUARANTINE_${id}`,
-    NATS_SUBJECT_PREFIX: `md_${id}`,
-    NATS_QUARANTINE_PREFIX: `q_${id}`,
-    NATS_DURABLE: `ingest_${id}`,
     UNIVERSE_SOURCE: 'sec',
     UNIVERSE_HEADROOM: '4',
     RESTART_BACKOFF_MS: '20',
@@ -33,7 +30,8 @@ test('UNIVERSE_SOURCE=sec follows the SEC stream live: a new listing streams wit
   const server = await startTestServer(env);
   t.after(async () => {
     await server.stop();
-    for (const s of [stream.name, env.NATS_MARKET_STREAM, env.NATS_QUARANTINE_STREAM]) await nats.jsm.streams.delete(s).catch(() => undefined);
+    await nats.jsm.streams.delete(stream.name).catch(() => undefined);
+    await market.cleanup(nats.jsm);
     await nats.close();
   });
   const base = `http://127.0.0.1:${server.port}`;

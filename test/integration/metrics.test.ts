@@ -4,28 +4,7 @@ import { SymbolDirectory, type MetricsJson } from '../../core/index.js';
 import type { ServerHandle } from '../../cli/supervisor.js';
 import { injectTrades, sleep, startTestServer, until } from '../helpers/server.js';
 import { TestClient } from '../helpers/ws-client.js';
-import { everyMetric, exposedNames } from '../helpers/metrics.js';
-
-/** Series → value from a Prometheus text exposition; the key is `name{a="x",b="y"}` with labels sorted. */
-function parseExposition(text: string): Map<string, number> {
-  const out = new Map<string, number>();
-  for (const line of text.split('\n')) {
-    if (!line || line.startsWith('#')) continue;
-    const m = /^([a-zA-Z_:][a-zA-Z0-9_:]*)(\{(.*)\})? (\S+)$/.exec(line);
-    assert.ok(m, `unparsable exposition line: ${line}`);
-    const labels: Record<string, string> = {};
-    for (const l of (m[3] ?? '').matchAll(/([a-zA-Z_][a-zA-Z0-9_]*)="((?:[^"\\]|\\.)*)"/g)) labels[l[1]] = l[2];
-    out.set(key(m[1], labels), Number(m[4]));
-  }
-  return out;
-}
-
-function key(name: string, labels: Readonly<Record<string, string | number>>): string {
-  const parts = Object.keys(labels)
-    .sort()
-    .map((k) => `${k}="${String(labels[k])}"`);
-  return parts.length ? `${name}{${parts.join(',')}}` : name;
-}
+import { everyMetric, exposedNames, parseExposition, seriesKey } from '../helpers/metrics.js';
 
 /** Per-thread registries summed the way the aggregation should: one value per series (counters and histograms only when `monotonic`). */
 function sumThreads(jsons: MetricsJson[], types: ReadonlySet<string>): Map<string, number> {
@@ -34,7 +13,7 @@ function sumThreads(jsons: MetricsJson[], types: ReadonlySet<string>): Map<strin
     for (const m of json) {
       if (!types.has(m.type)) continue;
       for (const v of m.values) {
-        const k = key(v.metricName ?? m.name, v.labels);
+        const k = seriesKey(v.metricName ?? m.name, v.labels);
         out.set(k, (out.get(k) ?? 0) + v.value);
       }
     }

@@ -3,7 +3,7 @@ import { test } from 'node:test';
 import { TickKind } from '../../core/index.js';
 import type { ServerHandle } from '../../cli/supervisor.js';
 import { schemaErrors } from '../helpers/json-schema.js';
-import { sleep, startTestServer, tickRecords } from '../helpers/server.js';
+import { sleep, startTestServer, tickRecords, until } from '../helpers/server.js';
 
 interface Operation {
   readonly responses: Record<string, { content?: Record<string, { schema: unknown }> }>;
@@ -111,7 +111,8 @@ test('OpenAPI: the served document matches the routes — every operation answer
   const id = server.universe.id('AAPL');
   const m = Math.floor(Date.now() / 60_000) * 60_000;
   server.inject(tickRecords([{ symbol: id, kind: TickKind.trade, price: 10, size: 5, eventTs: m - 90_000, sourceSeq: 1 }, { symbol: id, kind: TickKind.trade, price: 11, size: 5, eventTs: m - 30_000, sourceSeq: 2 }]), 2);
-  await sleep(300);
+  // Wait for a stored bar, so the bars route's schema check has one to check.
+  await until(async () => ((await (await fetch(`http://127.0.0.1:${server.port}/v1/bars/AAPL?from=${m - 3_600_000}`)).json()) as { bars: unknown[] }).bars.length > 0, 5000, 'a stored AAPL bar');
 
   const res = await fetch(`http://127.0.0.1:${server.port}/v1/openapi.json`);
   assert.equal(res.status, 200);

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { startTestServer } from '../helpers/server.js';
+import { startTestServer, until } from '../helpers/server.js';
 
 const DATA = '/work/shared/data';
 
@@ -24,12 +24,13 @@ test('GET /v1/search on a real server over the full SEC list: ranking, filters, 
   };
   try {
     // The index arrives from the store thread shortly after start; until then, 503 search_unavailable.
-    let r = await get('?q=apple');
-    for (let i = 0; i < 200 && r.status === 503; i++) {
-      assert.equal(r.body.error.code, 'search_unavailable');
-      await new Promise((res) => setTimeout(res, 50));
+    let r!: { status: number; body: Body };
+    await until(async () => {
       r = await get('?q=apple');
-    }
+      if (r.status !== 503) return true;
+      assert.equal(r.body.error.code, 'search_unavailable');
+      return false;
+    }, 10_000, 'the search index');
     assert.equal(r.status, 200);
     assert.equal(r.body.results[0].ticker, 'AAPL');
     assert.equal(r.body.results[0].match, 'name');
@@ -45,10 +46,7 @@ test('GET /v1/search on a real server over the full SEC list: ranking, filters, 
 
     // SIC arrives once the table (with the submissions documents' profiles) is indexed.
     let aapl: Hit | undefined;
-    for (let i = 0; i < 400 && aapl?.sic !== 3571; i++) {
-      aapl = (await get('?q=AAPL&limit=1')).body.results[0];
-      if (aapl?.sic !== 3571) await new Promise((res) => setTimeout(res, 50));
-    }
+    await until(async () => (aapl = (await get('?q=AAPL&limit=1')).body.results[0])?.sic === 3571, 20_000, 'AAPL with its SIC');
     assert.deepEqual(aapl, { ticker: 'AAPL', name: 'Apple Inc.', exchange: 'Nasdaq', sic: 3571, sicDescription: 'Electronic Computers', match: 'ticker' });
     r = await get('?q=b&sic=6331');
     assert.deepEqual(r.body.results.map((h: Hit) => h.ticker).sort(), ['BRK-A', 'BRK-B']);

@@ -41,10 +41,7 @@ test('slow consumer: over the soft limit quotes are skipped; once drained a fres
     healthy.send({ op: 'subscribe', symbols: ['AAPL'] });
     const { c, socket } = await stalledClient(server);
     let stats = await totals(server);
-    for (let i = 0; i < 200 && stats.backpressureSkips === 0; i++) {
-      await new Promise((r) => setTimeout(r, 50));
-      stats = await totals(server);
-    }
+    await until(async () => (stats = await totals(server)).backpressureSkips > 0, 10_000, 'a backpressure skip');
     assert.equal(stats.backpressureSkips, 1, 'the stalled socket went over the soft limit');
     const before = c.ofType('snapshot').length;
     socket.resume();
@@ -67,10 +64,7 @@ test('slow consumer: past the hard limit the socket is closed with 4001', async 
   try {
     const { c, socket } = await stalledClient(server);
     let stats = await totals(server);
-    for (let i = 0; i < 200 && stats.slowConsumerCloses === 0; i++) {
-      await new Promise((r) => setTimeout(r, 50));
-      stats = await totals(server);
-    }
+    await until(async () => (stats = await totals(server)).slowConsumerCloses > 0, 10_000, 'a slow-consumer close');
     assert.equal(stats.slowConsumerCloses, 1);
     socket.resume();
     const closed = await c.closed;

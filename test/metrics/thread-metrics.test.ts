@@ -1,7 +1,9 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { AggregatorRegistry } from 'prom-client';
-import { FastHistogram, ThreadMetrics, countRedisError, serveMetrics, setThreadMetrics, type MetricsJson } from '../../core/index.js';
+import { FastHistogram, ThreadMetrics, countRedisError, createLogger, serveMetrics, setThreadMetrics, type MetricsJson } from '../../core/index.js';
+import { RedisConnection } from '../../core/speed/redis-connection.js';
+import { until } from '../helpers/server.js';
 
 test('FastHistogram buckets are cumulative and inclusive of their upper bound, like Prometheus le', () => {
   const h = new FastHistogram([1, 5, 10]);
@@ -65,7 +67,7 @@ test('serveMetrics answers metrics requests and ignores every other message', as
   listener({ type: 'stop' });
   listener(null);
   listener({ type: 'metrics-request', id: 9 });
-  await new Promise((r) => setTimeout(r, 20));
+  await until(() => sent.length > 0, 5000, 'the metrics reply');
   assert.equal(sent.length, 1);
   const reply = sent[0] as { type: string; id: number; thread: string; metrics: MetricsJson };
   assert.equal(reply.type, 'metrics-reply');
@@ -83,25 +85,21 @@ test('a registry that cannot be read answers without metrics, so the supervisor 
   let listener: (msg: unknown) => void = () => undefined;
   serveMetrics({ on: (_e, l) => (listener = l), postMessage: (x) => sent.push(x as { metrics?: unknown }) }, m);
   listener({ type: 'metrics-request', id: 1 });
-  await new Promise((r) => setTimeout(r, 20));
+  await until(() => sent.length > 0, 5000, 'the reply without metrics');
   assert.equal(sent.length, 1);
   assert.equal(sent[0].metrics, undefined);
 });
 
 test('a Redis connection that fails counts redis_errors_total{operation="connection"} in its thread', async () => {
-  const { RedisConnection } = await import('../../core/speed/redis-connection.js');
-  const { createLogger } = await import('../../core/index.js');
   const m = new ThreadMetrics('rc_', 'gateway-0');
   setThreadMetrics(m);
   // Nothing listens on port 1: the client reports an error and keeps reconnecting.
   const conn = new RedisConnection({ url: 'redis://127.0.0.1:1', name: 'metrics-test', log: createLogger('silent', { thread: 'test' }) });
   try {
-    for (let i = 0; i < 100; i++) {
+    await until(async () => {
       const redis = (await m.json()).find((x) => x.name === 'rc_redis_errors_total')!;
-      if (redis.values.some((v) => v.labels.operation === 'connection' && v.value >= 1)) return;
-      await new Promise((r) => setTimeout(r, 20));
-    }
-    assert.fail('no connection error counted');
+      return redis.values.some((v) => v.labels.operation === 'connection' && v.value >= 1);
+    }, 5000, 'a counted connection error');
   } finally {
     await conn.close();
   }

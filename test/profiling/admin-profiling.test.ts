@@ -1,10 +1,11 @@
 import assert from 'node:assert/strict';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { test } from 'node:test';
-import { chromium } from 'playwright-core';
 import type { CpuProfile } from '../../core/index.js';
+import { launchChromium } from '../helpers/browser.js';
 import { decodePng } from '../helpers/png.js';
-import { startTestServer } from '../helpers/server.js';
+import { rest, type RestResponse } from '../helpers/rest.js';
+import { sleep, startTestServer, until } from '../helpers/server.js';
 
 const TOKEN = 'test-admin-token-0123456789';
 const auth = { authorization: `Bearer ${TOKEN}` };
@@ -12,18 +13,14 @@ const auth = { authorization: `Bearer ${TOKEN}` };
 const SHOT_DIR = new URL('../../../dist/test-output/', import.meta.url);
 const DOC_SHOT = new URL('../../../docs/img/flamegraph-shard.png', import.meta.url);
 
-async function errorCode(r: Response): Promise<string> {
-  return ((await r.json()) as { error: { code: string } }).error.code;
-}
+/** GET `path` with the admin token (or with `headers` instead). */
+const get = <T = any>(port: number, path: string, headers: Record<string, string> = auth): Promise<RestResponse<T>> => rest<T>(port, 'GET', path, { headers });
 
 test('admin profiling is off without BOURSE_ADMIN_TOKEN: every /admin route is 404', async () => {
   const server = await startTestServer();
   try {
-    const base = `http://127.0.0.1:${server.port}`;
     for (const path of ['/admin/threads', '/admin/profile?thread=main&seconds=1', '/admin/flamegraph?thread=main', '/admin/heap?thread=main']) {
-      const r = await fetch(base + path, { headers: auth });
-      assert.equal(r.status, 404, path);
-      await r.arrayBuffer();
+      assert.equal((await get(server.port, path)).status, 404, path);
     }
   } finally {
     await server.stop();
@@ -33,16 +30,15 @@ test('admin profiling is off without BOURSE_ADMIN_TOKEN: every /admin route is 4
 test('profiling a busy shard: its own hot functions, none of a gateway; auth, validation and one-at-a-time codes; heap snapshot; flamegraph in headless Chromium', async () => {
   const server = await startTestServer({ BOURSE_ADMIN_TOKEN: TOKEN, FEED: 'simulator', SIM_RATE: '40000', PROFILE_MAX_SECONDS: '30', PROFILE_SAMPLING_US: '200' });
   const base = `http://127.0.0.1:${server.port}`;
-  const get = (path: string, headers: Record<string, string> = auth) => fetch(base + path, { headers });
   try {
     // Auth: no token, wrong token.
     for (const headers of [{}, { authorization: `Bearer ${TOKEN}x` }, { authorization: TOKEN }] as Record<string, string>[]) {
-      const r = await get('/admin/profile?thread=shard-0&seconds=1', headers);
+      const r = await get(server.port, '/admin/profile?thread=shard-0&seconds=1', headers);
       assert.equal(r.status, 401);
-      assert.equal(await errorCode(r), 'unauthorized');
+      assert.equal(r.body.error.code, 'unauthorized');
     }
 
-    const threads = (await (await get('/admin/threads')).json()) as { threads: { name: string; state: string }[] };
+    const { body: threads } = await get<{ threads: { name: string; state: string }[] }>(server.port, '/admin/threads');
     assert.deepEqual(threads.threads.map((t) => t.name), ['main', 'gateway-0', 'gateway-1', 'shard-0', 'shard-1', 'ingest', 'store']);
     assert.ok(threads.threads.every((t) => t.state === 'ready'), JSON.stringify(threads));
 
@@ -56,27 +52,25 @@ test('profiling a busy shard: its own hot functions, none of a gateway; auth, va
       ['/admin/flamegraph?thread=shard-0&seconds=1.5', 400, 'invalid_profile_seconds'],
       ['/admin/profile?thread=shard-0&seconds=-1', 400, 'invalid_profile_seconds'],
     ] as const) {
-      const r = await get(path);
+      const r = await get(server.port, path);
       assert.equal(r.status, status, path);
-      assert.equal(await errorCode(r), code, path);
+      assert.equal(r.body.error.code, code, path);
     }
 
     // The busy shard: its profile holds the tick path's functions (ticker actor apply, shard flush) and no gateway code.
-    const started = Date.now();
-    const busy = get('/admin/profile?thread=shard-0&seconds=3');
-    await new Promise((r) => setTimeout(r, 500));
+    const busy = get<CpuProfile>(server.port, '/admin/profile?thread=shard-0&seconds=3');
+    await sleep(500);
     // One profile per thread at a time; another thread can be profiled meanwhile.
-    const second = await get('/admin/profile?thread=shard-0&seconds=1');
+    const second = await get(server.port, '/admin/profile?thread=shard-0&seconds=1');
     assert.equal(second.status, 409);
-    assert.equal(await errorCode(second), 'profile_in_progress');
-    const other = await get('/admin/profile?thread=gateway-1&seconds=1');
+    assert.equal(second.body.error.code, 'profile_in_progress');
+    const other = await get<CpuProfile>(server.port, '/admin/profile?thread=gateway-1&seconds=1');
     assert.equal(other.status, 200);
-    const gatewayProfile = (await other.json()) as CpuProfile;
+    const gatewayProfile = other.body;
     const r = await busy;
     assert.equal(r.status, 200);
     assert.match(r.headers.get('content-disposition') ?? '', /filename="shard-0-.*\.cpuprofile"/);
-    assert.ok(Date.now() - started >= 3000);
-    const profile = (await r.json()) as CpuProfile;
+    const profile = r.body;
     assert.ok(profile.nodes.length > 5 && (profile.samples?.length ?? 0) > 100, `${profile.samples?.length} samples`);
     assert.ok(profile.endTime - profile.startTime >= 2.9e6, 'the profile spans the requested seconds');
     const fns = (p: CpuProfile) => new Set(p.nodes.map((n) => `${n.callFrame.url.replace(/^.*\/dist\//, '')}#${n.callFrame.functionName}`));
@@ -87,17 +81,17 @@ test('profiling a busy shard: its own hot functions, none of a gateway; auth, va
     assert.ok(![...fns(gatewayProfile)].some((f) => f.startsWith('actors/ticker-actor.js')), 'and the gateway profile no actor code');
 
     // Main profiles itself; the heap snapshot streams a whole .heapsnapshot.
-    const main = await get('/admin/profile?thread=main&seconds=1');
+    const main = await get<CpuProfile>(server.port, '/admin/profile?thread=main&seconds=1');
     assert.equal(main.status, 200);
-    assert.ok(((await main.json()) as CpuProfile).nodes.length > 0);
-    const heap = await get('/admin/heap?thread=shard-1');
+    assert.ok(main.body.nodes.length > 0);
+    const heap = await get<{ snapshot: { meta: { node_fields: string[] }; node_count: number }; strings: string[] }>(server.port, '/admin/heap?thread=shard-1');
     assert.equal(heap.status, 200);
-    const snapshot = (await heap.json()) as { snapshot: { meta: { node_fields: string[] }; node_count: number }; strings: string[] };
+    const snapshot = heap.body;
     assert.ok(snapshot.snapshot.node_count > 1000, `node_count ${snapshot.snapshot.node_count}`);
     assert.ok(snapshot.strings.includes('TickerActor'), 'the shard heap holds its ticker actors');
 
     // The flamegraph page in headless Chromium.
-    const browser = await chromium.launch({ executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium', args: ['--headless', '--no-sandbox', '--disable-background-networking'] });
+    const browser = await launchChromium();
     try {
       const page = await browser.newPage({ viewport: { width: 1240, height: 760 }, extraHTTPHeaders: auth });
       const res = await page.goto(`${base}/admin/flamegraph?thread=shard-0&seconds=3`, { timeout: 60_000 });
@@ -147,25 +141,24 @@ test('profiling a busy shard: its own hot functions, none of a gateway; auth, va
 
 test('a thread that crashes while it is being profiled answers 503 thread_unavailable; after its restart it can be profiled again', async () => {
   const server = await startTestServer({ BOURSE_ADMIN_TOKEN: TOKEN, RESTART_BACKOFF_MS: '50' });
-  const base = `http://127.0.0.1:${server.port}`;
   try {
-    const pending = fetch(`${base}/admin/profile?thread=shard-1&seconds=5`, { headers: auth });
-    await new Promise((r) => setTimeout(r, 500));
+    const pending = get(server.port, '/admin/profile?thread=shard-1&seconds=5');
+    await sleep(500);
     server.worker('shard-1')!.postMessage({ type: 'fault' });
     const r = await pending;
     assert.equal(r.status, 503);
-    assert.equal(await errorCode(r), 'thread_unavailable');
+    assert.equal(r.body.error.code, 'thread_unavailable');
     // thread_unavailable is retryable: once the supervisor has restarted the shard, a retry succeeds.
-    const deadline = Date.now() + 15_000;
-    let again = await fetch(`${base}/admin/profile?thread=shard-1&seconds=1`, { headers: auth });
-    while (again.status === 503 && Date.now() < deadline) {
-      assert.equal(await errorCode(again), 'thread_unavailable');
-      await new Promise((res) => setTimeout(res, 100));
-      again = await fetch(`${base}/admin/profile?thread=shard-1&seconds=1`, { headers: auth });
-    }
+    let again!: RestResponse;
+    await until(async () => {
+      again = await get(server.port, '/admin/profile?thread=shard-1&seconds=1');
+      if (again.status !== 503) return true;
+      assert.equal(again.body.error.code, 'thread_unavailable');
+      return false;
+    }, 15_000, 'shard-1 to be profiled after its restart');
     assert.equal(again.status, 200);
     assert.ok(server.restarts()['shard-1'] >= 1);
-    assert.ok(((await again.json()) as CpuProfile).nodes.length > 0);
+    assert.ok((again.body as CpuProfile).nodes.length > 0);
   } finally {
     await server.stop();
   }

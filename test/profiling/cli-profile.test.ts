@@ -1,22 +1,15 @@
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
+import { runBourse, type BourseRun } from '../helpers/cli.js';
 import { startTestServer } from '../helpers/server.js';
 
-const BIN = new URL('../../../bin/bourse.js', import.meta.url).pathname;
 const TOKEN = 'test-admin-token-0123456789';
 
-function bourse(args: string[], env: Record<string, string> = {}): Promise<{ code: number | null; out: string; err: string }> {
-  const child = spawn(process.execPath, [BIN, ...args], { env: { ...process.env, LOG_LEVEL: 'silent', BOURSE_ADMIN_TOKEN: '', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-  let out = '';
-  let err = '';
-  child.stdout.on('data', (d) => (out += d));
-  child.stderr.on('data', (d) => (err += d));
-  return new Promise((resolve) => child.on('exit', (code) => resolve({ code, out, err })));
-}
+/** `bourse <args>`, silent, with no admin token from this process's environment (only the one a test passes). */
+const bourse = (args: string[], env: Record<string, string> = {}): Promise<BourseRun> => runBourse(args, { LOG_LEVEL: 'silent', BOURSE_ADMIN_TOKEN: '', ...env });
 
 test('bourse profile: writes a flamegraph page, a .cpuprofile and a heap snapshot of a running server; refusals exit 1 with the code, bad usage 2', async () => {
   const server = await startTestServer({ BOURSE_ADMIN_TOKEN: TOKEN, FEED: 'simulator', SIM_RATE: '5000' });

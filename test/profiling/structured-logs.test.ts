@@ -1,31 +1,19 @@
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { test } from 'node:test';
+import { serveBourse } from '../helpers/cli.js';
 import { emptyPostgresDatabase } from '../helpers/db.js';
+import { sleep } from '../helpers/wait.js';
 
-const BIN = new URL('../../../bin/bourse.js', import.meta.url).pathname;
-
-/** Runs `bourse serve` until it is ready, stops it with SIGTERM, and returns every stdout line. */
+/** Runs `bourse serve` until it is ready, stops it with SIGTERM, and returns every line it wrote (stdout, then stderr). */
 async function serveLines(env: Record<string, string>): Promise<string[]> {
   const db = await emptyPostgresDatabase();
   try {
-    const child = spawn(process.execPath, [BIN, 'serve'], {
-      env: { ...process.env, HOST: '127.0.0.1', PORT: '0', GATEWAY_THREADS: '2', SHARDS: '2', UNIVERSE_SIZE: '50', SIM_RATE: '500', DATABASE_URL: db.url, BOURSE_ADMIN_TOKEN: '', ...env },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let out = '';
-    child.stdout.on('data', (d) => (out += d));
-    child.stderr.on('data', (d) => (out += d));
-    const exited = new Promise<number | null>((r) => child.on('exit', r));
-    const deadline = Date.now() + 30_000;
-    while (!/listening on http/.test(out)) {
-      if (Date.now() > deadline) throw new Error(`not ready: ${out}`);
-      await new Promise((r) => setTimeout(r, 50));
-    }
-    await new Promise((r) => setTimeout(r, 300));
-    child.kill('SIGTERM');
-    assert.equal(await exited, 0, out);
-    return out.split('\n').filter((l) => l.trim() && !l.startsWith('bourse '));
+    const server = await serveBourse({ HOST: '127.0.0.1', PORT: '0', GATEWAY_THREADS: '2', SHARDS: '2', UNIVERSE_SIZE: '50', SIM_RATE: '500', DATABASE_URL: db.url, BOURSE_ADMIN_TOKEN: '', ...env });
+    await sleep(300); // a moment of running before the stop
+    server.child.kill('SIGTERM');
+    const all = () => `${server.out()}\n${server.err()}`;
+    assert.equal(await server.exited, 0, all());
+    return all().split('\n').filter((l) => l.trim() && !l.startsWith('bourse '));
   } finally {
     await db.drop();
   }

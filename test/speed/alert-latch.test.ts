@@ -1,26 +1,13 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import { ManualClock, createLogger, hasCode } from '../../core/index.js';
 import { InProcessAlertLatch, RedisAlertLatch, RedisConnection, latchKey, type AlertLatch } from '../../core/speed/index.js';
-import { redisFixture, startRedisServer, type RedisFixture } from '../helpers/redis.js';
-import { sleep, until } from '../helpers/server.js';
+import { redisSuite, startRedisServer } from '../helpers/redis.js';
+import { sleep, until } from '../helpers/wait.js';
 
 const log = createLogger('silent', { thread: 'test' });
 
-let fx: RedisFixture;
-let conn: RedisConnection;
-let conn2: RedisConnection;
-before(async () => {
-  fx = await redisFixture();
-  conn = new RedisConnection({ url: fx.url, name: 'test-latch-1', log });
-  conn2 = new RedisConnection({ url: fx.url, name: 'test-latch-2', log });
-  assert.ok((await conn.waitReady(5000)) && (await conn2.waitReady(5000)));
-});
-after(async () => {
-  await conn.close();
-  await conn2.close();
-  await fx.close();
-});
+const redis = redisSuite('test-latch-1', 'test-latch-2');
 
 const adapters: [string, () => [AlertLatch, AlertLatch]][] = [
   [
@@ -33,8 +20,8 @@ const adapters: [string, () => [AlertLatch, AlertLatch]][] = [
   [
     'redis',
     () => {
-      const prefix = `${fx.prefix}${Math.random().toString(36).slice(2)}:`;
-      return [new RedisAlertLatch({ redis: conn, prefix, ttlMs: 60_000, owner: 'node-a' }), new RedisAlertLatch({ redis: conn2, prefix, ttlMs: 60_000, owner: 'node-b' })];
+      const prefix = `${redis.fx.prefix}${Math.random().toString(36).slice(2)}:`;
+      return [new RedisAlertLatch({ redis: redis.conn, prefix, ttlMs: 60_000, owner: 'node-a' }), new RedisAlertLatch({ redis: redis.connections[1], prefix, ttlMs: 60_000, owner: 'node-b' })];
     },
   ],
 ];
@@ -66,12 +53,12 @@ for (const [name, make] of adapters) {
 }
 
 test('redis: the latch is SET NX with a TTL, valued with its owner, and forgotten after the TTL', async () => {
-  const prefix = `${fx.prefix}ttl:`;
-  const latch = new RedisAlertLatch({ redis: conn, prefix, ttlMs: 150, owner: 'node-a:store' });
+  const prefix = `${redis.fx.prefix}ttl:`;
+  const latch = new RedisAlertLatch({ redis: redis.conn, prefix, ttlMs: 150, owner: 'node-a:store' });
   assert.equal(await latch.claim('a1', 3), true);
   const key = latchKey(prefix, 'a1', 3);
-  assert.equal(await fx.client.get(key), 'node-a:store');
-  const ttl = await fx.client.pttl(key);
+  assert.equal(await redis.fx.client.get(key), 'node-a:store');
+  const ttl = await redis.fx.client.pttl(key);
   assert.ok(ttl > 0 && ttl <= 150, `TTL ${ttl}`);
   assert.equal(await latch.claim('a1', 3), false);
   await sleep(200);

@@ -1,23 +1,13 @@
 import assert from 'node:assert/strict';
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import { ManualClock, QUOTE_FIELDS, QuoteField as Q, createLogger, emptyQuoteRecord, hasCode } from '../../core/index.js';
 import { InProcessQuoteCache, QUOTE_REC_BYTES, RedisConnection, RedisQuoteCache, decodeQuoteHash, quoteHashArgs, quoteKey } from '../../core/speed/index.js';
-import { redisFixture, startRedisServer, type RedisFixture } from '../helpers/redis.js';
-import { until } from '../helpers/server.js';
+import { redisSuite, startRedisServer } from '../helpers/redis.js';
+import { until } from '../helpers/wait.js';
 
 const log = createLogger('silent', { thread: 'test' });
 
-let fx: RedisFixture;
-let conn: RedisConnection;
-before(async () => {
-  fx = await redisFixture();
-  conn = new RedisConnection({ url: fx.url, name: 'test-qc', log });
-  assert.ok(await conn.waitReady(5000), 'connected to the test Redis');
-});
-after(async () => {
-  await conn.close();
-  await fx.close();
-});
+const redis = redisSuite('test-qc');
 
 function record(seq: number, last: number): Float64Array {
   const r = emptyQuoteRecord();
@@ -60,26 +50,26 @@ test('hash layout: the packed record round-trips (NaN included, arrival dropped)
 });
 
 test('redis: one round trip per flush, one write per symbol, hashes with a TTL, readable by another client', async () => {
-  const prefix = `${fx.prefix}a:`;
-  const cache = new RedisQuoteCache({ redis: conn, prefix, ttlMs: 60_000 });
+  const prefix = `${redis.fx.prefix}a:`;
+  const cache = new RedisQuoteCache({ redis: redis.conn, prefix, ttlMs: 60_000 });
   cache.put('AAPL', record(1, 100));
   cache.put('AAPL', record(2, 101)); // superseded before the flush: dropped and counted
   cache.put('MSFT', record(5, 400));
   assert.equal(cache.pending, 2);
   await cache.flush();
   assert.deepEqual({ ...cache.stats }, { puts: 3, written: 2, batches: 1, dropped: 1, failedBatches: 0 });
-  assert.deepEqual(await fx.keys('a:*'), [quoteKey(prefix, 'AAPL'), quoteKey(prefix, 'MSFT')]);
-  const hash = await fx.client.hgetall(quoteKey(prefix, 'AAPL'));
+  assert.deepEqual(await redis.fx.keys('a:*'), [quoteKey(prefix, 'AAPL'), quoteKey(prefix, 'MSFT')]);
+  const hash = await redis.fx.client.hgetall(quoteKey(prefix, 'AAPL'));
   assert.equal(hash.last, '101');
   assert.equal(hash.seq, '2');
   assert.equal(hash.bid, 'NaN');
   assert.equal(hash.ts, String(record(2, 101)[Q.ts]));
-  const raw = await fx.client.hgetallBuffer(quoteKey(prefix, 'AAPL'));
+  const raw = await redis.fx.client.hgetallBuffer(quoteKey(prefix, 'AAPL'));
   assert.deepEqual(raw.rec, quoteHashArgs(record(2, 101))[3], 'rec is the packed record, byte for byte');
-  const ttl = await fx.client.pttl(quoteKey(prefix, 'AAPL'));
+  const ttl = await redis.fx.client.pttl(quoteKey(prefix, 'AAPL'));
   assert.ok(ttl > 55_000 && ttl <= 60_000, `TTL set (${ttl} ms)`);
   // Any reader (another node): load() through a second cache object.
-  const reader = new RedisQuoteCache({ redis: conn, prefix, ttlMs: 60_000 });
+  const reader = new RedisQuoteCache({ redis: redis.conn, prefix, ttlMs: 60_000 });
   const loaded = await reader.load(['AAPL', 'MSFT', 'NVDA']);
   assert.deepEqual([...loaded.keys()].sort(), ['AAPL', 'MSFT'], 'never written: absent');
   assert.equal(loaded.get('MSFT')![Q.last], 400);
@@ -87,21 +77,21 @@ test('redis: one round trip per flush, one write per symbol, hashes with a TTL, 
 });
 
 test('redis: the script writes text fields that read back as exactly the same numbers', async () => {
-  const prefix = `${fx.prefix}t:`;
-  const cache = new RedisQuoteCache({ redis: conn, prefix, ttlMs: 60_000 });
+  const prefix = `${redis.fx.prefix}t:`;
+  const cache = new RedisQuoteCache({ redis: redis.conn, prefix, ttlMs: 60_000 });
   const values = [187.25, 0.1 + 0.2, 1 / 3, 123456789.123, 1e-7, 5e21, 0];
   values.forEach((v, i) => cache.put(`T${i}`, record(1, v)));
   await cache.flush();
   for (const [i, v] of values.entries()) {
-    const last = await fx.client.hget(quoteKey(prefix, `T${i}`), 'last');
+    const last = await redis.fx.client.hget(quoteKey(prefix, `T${i}`), 'last');
     assert.equal(Number(last), v, `${v} as ${last}`);
   }
-  assert.equal(await fx.client.hget(quoteKey(prefix, 'T0'), 'last'), '187.25', 'short when short is exact');
+  assert.equal(await redis.fx.client.hget(quoteKey(prefix, 'T0'), 'last'), '187.25', 'short when short is exact');
 });
 
 test('redis: at most one batch in flight; what is put meanwhile goes in the next', async () => {
-  const prefix = `${fx.prefix}b:`;
-  const cache = new RedisQuoteCache({ redis: conn, prefix, ttlMs: 60_000 });
+  const prefix = `${redis.fx.prefix}b:`;
+  const cache = new RedisQuoteCache({ redis: redis.conn, prefix, ttlMs: 60_000 });
   for (let i = 0; i < 300; i++) cache.put(`S${i}`, record(1, i));
   const first = cache.flush();
   assert.equal(cache.flush(), first, 'a flush during a batch joins it');
@@ -113,14 +103,14 @@ test('redis: at most one batch in flight; what is put meanwhile goes in the next
   assert.equal(cache.stats.batches, 2);
   assert.equal(cache.stats.written, 301);
   assert.equal(cache.stats.dropped, 0);
-  assert.equal(await fx.client.hget(quoteKey(prefix, 'S0'), 'last'), '999');
+  assert.equal(await redis.fx.client.hget(quoteKey(prefix, 'S0'), 'last'), '999');
 });
 
 test('redis: load skips entries of another shape (outside input) and reads the rest', async () => {
-  const prefix = `${fx.prefix}c:`;
-  await fx.client.hset(quoteKey(prefix, 'BAD1'), 'v', '9', 'seq', '3');
-  await fx.client.set(quoteKey(prefix, 'BAD2'), 'not a hash');
-  const cache = new RedisQuoteCache({ redis: conn, prefix, ttlMs: 60_000 });
+  const prefix = `${redis.fx.prefix}c:`;
+  await redis.fx.client.hset(quoteKey(prefix, 'BAD1'), 'v', '9', 'seq', '3');
+  await redis.fx.client.set(quoteKey(prefix, 'BAD2'), 'not a hash');
+  const cache = new RedisQuoteCache({ redis: redis.conn, prefix, ttlMs: 60_000 });
   cache.put('GOOD', record(3, 10));
   await cache.flush();
   const loaded = await cache.load(['BAD1', 'BAD2', 'GOOD']);
@@ -133,7 +123,7 @@ test('redis: load skips entries of another shape (outside input) and reads the r
   assert.equal(cache.stats.dropped, 1);
   assert.equal(cache.pending, 0);
   assert.match(cache.lastError, /refused 1/);
-  assert.equal(await fx.client.hget(quoteKey(prefix, 'GOOD'), 'seq'), '4', 'the rest of the batch was written');
+  assert.equal(await redis.fx.client.hget(quoteKey(prefix, 'GOOD'), 'seq'), '4', 'the rest of the batch was written');
 });
 
 test('redis away: nothing throws, records wait newest-per-symbol (bounded, superseded ones counted), load rejects; back: one batch catches up', async () => {

@@ -1,22 +1,14 @@
 import assert from 'node:assert/strict';
-import { Writable } from 'node:stream';
 import { test } from 'node:test';
-import { pino } from 'pino';
 import { RedisConnection, RedisMonitor, RedisQuoteCache } from '../../core/speed/index.js';
-import { emptyQuoteRecord } from '../../core/index.js';
+import { createLogger, emptyQuoteRecord, type Logger } from '../../core/index.js';
 import { startRedisServer } from '../helpers/redis.js';
-import { until } from '../helpers/server.js';
+import { until } from '../helpers/wait.js';
 
-/** A logger that keeps its lines. */
-function capture(): { log: pino.Logger; lines: { level: number; msg: string }[] } {
+/** A logger that keeps its lines (one JSON line per write). */
+function capture(): { log: Logger; lines: { level: number; msg: string }[] } {
   const lines: { level: number; msg: string }[] = [];
-  const sink = new Writable({
-    write(chunk: Buffer, _enc, done) {
-      for (const l of chunk.toString().split('\n').filter(Boolean)) lines.push(JSON.parse(l));
-      done();
-    },
-  });
-  return { log: pino({ level: 'info' }, sink), lines };
+  return { log: createLogger('info', { thread: 'test' }, { write: (line) => void lines.push(JSON.parse(line)) }), lines };
 }
 
 test('a connection logs once per state change, not per failed write, and recovers by itself', async () => {

@@ -6,6 +6,7 @@ import { hasCode, shardForSymbol, type AlertFiring, type AlertsToShard } from '.
 import { BACKENDS } from '../helpers/db.js';
 import { testStore, type TestStore } from '../helpers/store-context.js';
 import { natsFixture, uniqueSuffix } from '../helpers/nats.js';
+import { until } from '../helpers/wait.js';
 import { natsNotificationPublisher } from '../../domain/notification-publisher.js';
 
 async function investor(s: TestStore, email: string): Promise<string> {
@@ -193,13 +194,12 @@ test('notifications reach NATS on <prefix>.alerts.<investorId> before the outbox
   const sub = nats.nc.subscribe(`${prefix}.alerts.>`, { callback: (_err, msg) => got.push({ subject: msg.subject, data: msg.json() }) });
   await nats.nc.flush();
   const rule = (await m.handlers!['alerts.create']({ investorId: alice, rule: { symbol: 'AAPL', kind: 'below', price: 10 } })) as AlertDto;
-  const end = Date.now() + 5000;
-  while (!publisher.connected && Date.now() < end) await new Promise((r) => setTimeout(r, 20));
+  await until(() => publisher.connected, 5000, 'the publisher connected to NATS');
   m.onShardMessage!(0, { type: 'alert-fired', shard: 0, firings: [firing(rule.id, 1, { kind: 'below', price: 9, value: 10 })] } as never);
   await m.firings.drain();
   await m.outbox.dispatch();
   await nats.nc.flush();
-  while (got.length === 0 && Date.now() < end) await new Promise((r) => setTimeout(r, 20));
+  await until(() => got.length > 0, 5000, 'the notification on NATS');
   assert.deepEqual(got.map((g) => [g.subject, g.data.alertId, g.data.fireSeq]), [[`${prefix}.alerts.${alice}`, rule.id, 1]]);
   const row = await s.db.db.selectFrom('notifications').select('dispatched_at').executeTakeFirstOrThrow();
   assert.ok(row.dispatched_at instanceof Date);

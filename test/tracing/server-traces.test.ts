@@ -57,9 +57,16 @@ test('OTLP from a running server: each thread exports its spans; a tick traces p
     const r = await fetch(`http://127.0.0.1:${server.port}/v1/bars/AAPL`);
     assert.equal(r.status, 200, await r.text());
     const applies = () => otlp.spans.filter((s) => s.name === 'actor.apply');
-    await until(() => applies().length >= 3 && otlp.spans.some((s) => s.name === 'GET /v1/bars/:symbol') && otlp.spans.some((s) => s.name.startsWith('rpc ')), 20_000, 'spans from ingest, shards, gateway and store');
+    // Each thread exports on its own schedule: wait until three actor spans have arrived with their
+    // process and publish spans (from the ingest thread), besides the gateway's and the store's.
+    const linked = (): OtlpSpan[] => {
+      const ids = new Set(otlp.spans.map((s) => s.spanId));
+      const parentOf = new Map(otlp.spans.map((s) => [s.spanId, s.parentSpanId]));
+      return applies().filter((a) => ids.has(a.parentSpanId!) && ids.has(parentOf.get(a.parentSpanId!)!));
+    };
+    await until(() => linked().length >= 3 && otlp.spans.some((s) => s.name === 'GET /v1/bars/:symbol') && otlp.spans.some((s) => s.name.startsWith('rpc ')), 20_000, 'spans from ingest, shards, gateway and store');
     const byId = new Map(otlp.spans.map((s) => [s.spanId, s]));
-    for (const apply of applies().slice(0, 3)) {
+    for (const apply of linked().slice(0, 3)) {
       assert.match(apply.thread, /^shard-\d$/);
       const proc = byId.get(apply.parentSpanId!);
       assert.ok(proc, 'the actor span has its process span');

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { SpanKind } from '@opentelemetry/api';
 import { BasicTracerProvider, InMemorySpanExporter, ParentBasedSampler, SimpleSpanProcessor, type ReadableSpan } from '@opentelemetry/sdk-trace-base';
-import { InterestTable, ManualClock, SymbolDirectory, TickKind, TraceSlots, Universe, publishTraceHeaders, systemClock, type Tick } from '../../core/index.js';
+import { InterestTable, ManualClock, SymbolDirectory, TickField, TickKind, TraceSlots, Universe, publishTraceHeaders, systemClock, type Tick } from '../../core/index.js';
 import { ActorTracer } from '../../actors/actor-tracing.js';
 import { QuoteTable } from '../../actors/quote-table.js';
 import { Shard } from '../../actors/shard.js';
@@ -11,7 +11,6 @@ import { RingAppliedTracker } from '../../ingest/jetstream/applied-tracker.js';
 import { JetStreamPublisher } from '../../ingest/jetstream/jetstream-publisher.js';
 import { JetStreamQuarantineStore } from '../../ingest/jetstream/jetstream-quarantine-store.js';
 import { MarketConsumer } from '../../ingest/jetstream/market-consumer.js';
-import { tickSubject } from '../../ingest/jetstream/tick-codec.js';
 import { TickRouter } from '../../ingest/tick-router.js';
 import { eventually, natsSuite } from '../helpers/nats.js';
 import { tickRecords } from '../helpers/server.js';
@@ -77,11 +76,19 @@ async function pipeline(tracer: ReturnType<typeof memoryTracer>['tracer'], withT
     universe,
     prefix: s.prefix,
     stream: s.market,
-    headers: withTracing ? publishTraceHeaders(tracer, (symbol, kind) => tickSubject(s.prefix, kind as TickKind, symbol)) : undefined,
+    headers: withTracing ? publishTraceHeaders(tracer) : undefined,
   });
+  /** The trace slot token of every record the shards applied (0 = not traced), in drain order. */
+  const tokens: number[] = [];
   /** Drains every ring into its shard (what each shard thread's pump does). */
-  const drain = () => rings.forEach((r, i) => r.drain(shardList[i].apply));
-  return { s, publisher, consumer, drain, shards: shardList };
+  const drain = () =>
+    rings.forEach((r, i) =>
+      r.drain((view, offset) => {
+        tokens.push(view[offset + TickField.reserved]);
+        shardList[i].apply(view, offset);
+      }),
+    );
+  return { s, publisher, consumer, drain, shards: shardList, directory, slots, tokens };
 }
 
 const trades = (ticks: Partial<Tick>[]) => tickRecords(ticks.map((t) => ({ kind: TickKind.trade, price: 100, size: 10, ...t })));
@@ -121,7 +128,7 @@ test('trace spans link publish → ingest (process) → actor (apply) in one tra
     assert.ok(apply, `an actor span in ${symbol}'s trace`);
     assert.equal(parentOf(apply), proc.spanContext().spanId, 'apply is a child of process (trace slot through the ring)');
     assert.equal(apply.attributes['bourse.symbol'], symbol);
-    assert.equal(apply.attributes['bourse.shard'], new SymbolDirectory(universe, 2).shardOf[universe.id(symbol)]);
+    assert.equal(apply.attributes['bourse.shard'], p.directory.shardOf[universe.id(symbol)]);
   }
 });
 
@@ -132,8 +139,8 @@ test('unsampled publishes stay unsampled downstream: no process or actor spans, 
   await p.publisher.close();
   await eventually(() => {
     p.drain();
-    return p.consumer.stats.acked === 4;
-  }, 10_000, 'acked');
+    return p.tokens.length === 4 && p.consumer.stats.acked === 4;
+  }, 10_000, 'every tick applied and acked');
   const spans = exporter.getFinishedSpans();
   const publishes = spans.filter((x) => x.name.startsWith('publish '));
   assert.equal(publishes.length, 2, 'half the roots sampled');
@@ -141,6 +148,10 @@ test('unsampled publishes stay unsampled downstream: no process or actor spans, 
   const rest = spans.filter((x) => !x.name.startsWith('publish '));
   assert.equal(rest.length, 4, 'a process and an apply span per sampled tick only');
   assert.ok(rest.every((x) => traces.has(x.spanContext().traceId)));
+  // Slots: the two sampled ticks took tokens 1 and 2 and hold their own traces; nothing was put after them.
+  assert.deepEqual(p.tokens.filter((t) => t !== 0).sort((a, b) => a - b), [1, 2], 'the unsampled ticks carry no token');
+  for (const token of [1, 2]) assert.ok(traces.has(p.slots.get(token)?.traceId ?? ''), `slot ${token} holds a sampled trace`);
+  assert.equal(p.slots.get(3), undefined, 'no third slot was put');
 });
 
 test('tracing off: no spans, no headers, the tick records carry no trace token', async () => {
@@ -150,9 +161,10 @@ test('tracing off: no spans, no headers, the tick records carry no trace token',
   await p.publisher.close();
   await eventually(() => {
     p.drain();
-    return p.consumer.stats.acked === 2;
-  }, 10_000, 'acked');
+    return p.tokens.length === 2 && p.consumer.stats.acked === 2;
+  }, 10_000, 'every tick applied and acked');
   assert.equal(exporter.getFinishedSpans().length, 0);
+  assert.deepEqual(p.tokens, [0, 0], 'no trace token in the applied records');
   const msg = await suite.nats.jsm.streams.getMessage(p.s.market, { seq: 1 });
   assert.equal(msg.header?.get('traceparent') ?? '', '');
 });
